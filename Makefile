@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# nfx top-level build. `make` builds everything; `make check` runs the
+# selftests; `make demo` runs nfx on a throw-away three-namespace topology.
+
+BUILD      ?= build
+CLANG      ?= $(shell command -v clang-19 || command -v clang)
+CC         ?= gcc
+BPFTOOL    ?= bpftool
+PKG_CONFIG ?= pkg-config
+V          ?= 0
+
+ifeq ($(V),0)
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+else
+Q =
+msg =
+endif
+
+ARCH       := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+LIBS_PC    := libbpf libxdp libmnl
+PC_CFLAGS   = $(shell $(PKG_CONFIG) --cflags $(LIBS_PC) 2>/dev/null)
+PC_LIBS     = $(shell $(PKG_CONFIG) --libs $(LIBS_PC) 2>/dev/null)
+
+WARN       := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wshadow \
+	      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+SAN        ?=
+CFLAGS     ?= -O2 -g
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
+	      -Iinclude -Iloader/lib -Ibpf -I$(BUILD) $(PC_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SAN) $(LDFLAGS)
+LDLIBS_ALL  = $(PC_LIBS) -lelf -lz -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -I. -Ibpf -Iinclude \
+	      -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	      -Wno-unused-function -MMD -MP
+
+BPF_SRCS   := $(wildcard bpf/*.bpf.c)
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+
+LIB_SRCS   := $(wildcard loader/lib/*.c)
+LIB_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+LIBNFX     := $(BUILD)/libnfx.a
+CLI_SRCS   := $(wildcard loader/cli/*.c)
+CLI_OBJS   := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+LOADER     := $(BUILD)/nfx-loader
+
+TEST_LIB_SRCS := $(wildcard selftests/lib/*.c)
+TEST_LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_LIB_SRCS))
+UNIT_SRCS  := $(wildcard selftests/unit/test_*.c)
+UNIT_BINS  := $(patsubst %.c,$(BUILD)/%,$(UNIT_SRCS))
+BPFT_SRCS  := $(wildcard selftests/bpf/test_*.c)
+BPFT_BINS  := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
+TOOL_SRCS  := $(wildcard scripts/tools/*.c)
+TOOL_BINS  := $(patsubst scripts/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+
+.PHONY: all bpf loader tests tools check check-unit asan demo bench vmlinux \
+	clean install deps help
+.DEFAULT_GOAL := all
+
+all: bpf loader tests tools
+
+bpf: $(BPF_OBJS) $(SKELS)
+loader: $(LOADER)
+tests: $(UNIT_BINS) $(BPFT_BINS)
+tools: $(TOOL_BINS)
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c vmlinux.h | $(BUILD)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.o: %.c $(SKELS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBNFX): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOADER): $(CLI_OBJS) $(LIBNFX)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJS) $(LIBNFX) $(LDLIBS_ALL)
+
+$(UNIT_BINS) $(BPFT_BINS): %: %.o $(TEST_LIB_OBJS) $(LIBNFX)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIBNFX) $(LDLIBS_ALL)
+
+$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(LIBNFX)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBNFX) $(LDLIBS_ALL) $(TOOL_LDLIBS_$*)
+
+$(BUILD):
+	@mkdir -p $@
+
+# Regenerate the CO-RE header from the running kernel's BTF.
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
+	mv vmlinux.h.tmp vmlinux.h
+
+deps:
+	@scripts/deps.sh --check >/dev/null 2>&1 || scripts/deps.sh
+
+# The README's two commands.
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory asan
+	$(Q)selftests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+# User-space unit tests again under ASan+UBSan, in a build tree of their own.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		CFLAGS="-O1 -g" tests
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/bench.sh
+
+install: all
+	install -D -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/nfx-loader
+	install -D -m 0644 man/nfx-loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/nfx-loader.8
+
+clean:
+	rm -rf build build-asan
+	-$(MAKE) -C kmod clean >/dev/null 2>&1 || true
+
+help:
+	@echo "make            build BPF objects, skeletons, nfx-loader and tests"
+	@echo "make check      build and run every selftest (TAP 13)"
+	@echo "make demo       run nfx on a throw-away netns topology (KEEP=1 keeps it)"
+	@echo "make bench      benchmarks, printed as ratios against peers"
+	@echo "make vmlinux    regenerate vmlinux.h from /sys/kernel/btf/vmlinux"
+	@echo "make clean      remove build products"
+
+-include scripts/vm/vm.mk
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * libnfx: the C API behind nfx-loader.
+ *
+ * Every function returns 0 (or a count) on success and a negative errno on
+ * failure; nfx_errmsg() then holds one line of context for the caller to
+ * print, e.g. "eth0: XDP native mode not supported by driver".
+ *
+ *	struct nfx_link *link;
+ *	struct nfx_attach_opts opts = { .sz = sizeof(opts) };
+ *
+ *	if (nfx_attach("eth0", &opts) < 0 || nfx_link_open("eth0", NULL, &link) < 0)
+ *		errx(1, "%s", nfx_errmsg());
+ *	nfx_link_stats(link, counters);
+ *	nfx_link_close(link);
+ */
+#ifndef NFX_LIBNFX_H
+#define NFX_LIBNFX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "nfx/stats.h"
+#include "nfx/flow.h"
+#include "nfx/config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum nfx_xdp_mode {
+	NFX_MODE_AUTO = 0,	/* native if the driver has it, else generic */
+	NFX_MODE_NATIVE,
+	NFX_MODE_GENERIC,
+};
+
+struct nfx_attach_opts {
+	size_t sz;			/* sizeof(struct nfx_attach_opts) */
+	enum nfx_xdp_mode mode;
+	bool replace;			/* detach an existing nfx first */
+	const char *pin_root;		/* NULL: $NFX_PIN_ROOT or NFX_PIN_ROOT */
+	__u16 zone;
+	bool no_ct_adopt;		/* never consult kernel conntrack on a miss */
+};
+
+/* Last error text of this thread ("" if none). */
+const char *nfx_errmsg(void);
+
+/* Pin directory root in use: opts value, $NFX_PIN_ROOT, or the default. */
+const char *nfx_pin_root(const char *override);
+
+int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts);
+int nfx_detach(const char *ifname, const char *pin_root);
+
+/* A handle on an attached link, opened from its pins. */
+struct nfx_link;
+
+struct nfx_link_info {
+	char ifname[32];
+	int ifindex;			/* 0 when the interface is gone */
+	enum nfx_xdp_mode mode;		/* how the program runs now */
+	bool attached;			/* program found on the interface */
+	bool multiprog;			/* through the libxdp dispatcher */
+	__u32 prog_id;
+	__u64 load_time_ns;		/* CLOCK_BOOTTIME at load */
+	__u32 features;			/* NFX_FEAT_* */
+	__u16 zone;
+};
+
+int nfx_link_open(const char *ifname, const char *pin_root, struct nfx_link **out);
+void nfx_link_close(struct nfx_link *link);
+int nfx_link_info(struct nfx_link *link, struct nfx_link_info *info);
+/* fd of a pinned map by name (e.g. "nfx_flows"), owned by the handle. */
+int nfx_link_map_fd(struct nfx_link *link, const char *map_name);
+/* Sum the per-CPU counters into out[NFX_STAT_MAX]. */
+int nfx_link_stats(struct nfx_link *link, struct nfx_counter *out);
+int nfx_link_config(struct nfx_link *link, struct nfx_config *cfg);
+int nfx_link_set_config(struct nfx_link *link, const struct nfx_config *cfg);
+
+/* Names of the links attached under the pin root, NULL-terminated. */
+int nfx_links_list(const char *pin_root, char ***names);
+void nfx_links_free(char **names);
+
+/* Flows: visit every entry of both tiers; stop early when cb returns < 0. */
+typedef int (*nfx_flow_cb)(const struct flow_entry *e, void *ctx);
+int nfx_flows_foreach(struct nfx_link *link, nfx_flow_cb cb, void *ctx);
+/* Map id of the link's flow table (shared by the links of a namespace). */
+__u32 nfx_link_table_id(struct nfx_link *link);
+/* Entries in each tier; either pointer may be NULL. */
+int nfx_flows_count(struct nfx_link *link, __u64 *assured, __u64 *unassured);
+
+/* The flow's endpoints as the initiator sent its first packet. */
+struct nfx_flow_view {
+	union nfx_addr src, dst;
+	__u16 sport, dport;		/* host order; ICMP echo: identifier */
+	__u64 orig_packets, orig_bytes, reply_packets, reply_bytes;
+};
+void nfx_flow_view(const struct flow_entry *e, struct nfx_flow_view *v);
+/* Text of an address of the given family (v4 shown without ::ffff:). */
+const char *nfx_addr_str(__u8 family, const union nfx_addr *a, char *buf, size_t len);
+/* Parse an IPv4 or IPv6 address; returns its family or a negative errno. */
+int nfx_addr_parse(const char *s, union nfx_addr *a);
+const char *nfx_proto_name(__u8 proto);
+
+/* NFX_FEAT_* the running kernel offers. */
+__u32 nfx_probe_features(void);
+
+/* Monotonic clock in ns, the clock flow timestamps use. */
+__u64 nfx_now_ns(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* NFX_LIBNFX_H */
