@@ -56,6 +56,10 @@ BPFT_BINS  := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
 TOOL_SRCS  := $(wildcard scripts/tools/*.c)
 TOOL_BINS  := $(patsubst scripts/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
+# Extra libraries of the tools in scripts/tools/.
+TOOL_LDLIBS_nfgrep-test = -lpcap
+TOOL_LDLIBS_ndpi-driver = -lndpi -lpcap
+
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 

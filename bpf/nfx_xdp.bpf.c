@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nfx XDP pipeline: parse -> count -> flow -> verdict.
+ * nfx XDP pipeline: parse -> count -> flow -> nfgrep -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -9,6 +9,7 @@
 #include "lib/config.h"
 #include "lib/stats.h"
 #include "lib/flow.h"
+#include "lib/nfgrep.h"
 
 SEC("xdp")
 int nfx_xdp(struct xdp_md *ctx)
@@ -31,7 +32,9 @@ int nfx_xdp(struct xdp_md *ctx)
 	if (!cfg || !lc || !(cfg->flags & lc->flags & NFX_CFG_READY))
 		return XDP_PASS;	/* the loader is still writing them */
 	nfx_flow_stage(ctx, &pkt, cfg, lc->zone, &fc);
-	return XDP_PASS;
+	return nfx_nfgrep_stage(ctx, &pkt, &fc, XDP_PASS);	/* keep last */
 }
+
+NFX_NFGREP_PROGRAM
 
 char LICENSE[] SEC("license") = "GPL";

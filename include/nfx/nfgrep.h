@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
+ * Table sizes are powers of two: the matcher masks every index with them,
+ * which the verifier follows better than compared bounds.
+ *
  * nfgrep bytecode: the compiled form of a set of classification filters,
  * shared by the compiler (loader/lib/nfgrep.c) and the XDP matcher
  * (bpf/lib/nfgrep.h).
@@ -25,8 +28,8 @@
 #define NFG_WORDS 8			/* Shift-And state: 512 token bytes */
 #define NFG_BITS (NFG_WORDS * 64)
 #define NFG_MAX_PROTO 64		/* protocols (children included) */
-#define NFG_MAX_TOK 192			/* tokens (alternatives count apart) */
-#define NFG_MAX_STEP 384		/* steps of all protocols */
+#define NFG_MAX_TOK 256			/* tokens (alternatives count apart) */
+#define NFG_MAX_STEP 512		/* steps of all protocols */
 #define NFG_MAX_LIT 128			/* literals at fixed offsets in the head */
 #define NFG_MAX_DSTEPS 16		/* steps per protocol and direction */
 #define NFG_TOK_MAX 64			/* token length: one state word */
@@ -169,6 +172,6 @@ struct nfg_name {
 	char name[NFG_NAME_MAX];
 };
 
-#define NFG_STATE_MAX 16384		/* flows classified at once */
+#define NFG_STATE_MAX 8192		/* flows being classified at once */
 
 #endif /* NFX_NFGREP_H */
