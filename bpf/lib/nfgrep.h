@@ -86,6 +86,7 @@ struct nfg_args {
 	__u32 info;			/* l4_off | l4proto << 16 | client << 24 */
 	__u32 srv_port;			/* host order */
 	__u32 verdict;			/* the pipeline's XDP action, returned as is */
+	__u32 armed;			/* set by the stage, cleared by the matcher */
 };
 
 struct {
@@ -95,21 +96,21 @@ struct {
 	__type(value, struct nfg_args);
 } nfx_nfg_args SEC(".maps");
 
-int nfx_nfgrep(struct xdp_md *ctx);
-
 /*
  * The matcher is a program of its own, entered by tail call: the pipeline's
  * frame already holds several hundred bytes of stack, and the matcher's
  * loops need their own. libbpf fills the slot when the object is loaded.
+ * Only declared here: the definition with its initialiser comes with the
+ * program in NFX_NFGREP_PROGRAM, after the pipeline's program, so the
+ * pipeline stays the object's first program (the one libxdp attaches).
  */
-struct {
+struct nfg_jmp_map {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
 	__array(values, int (void *));
-} nfx_nfg_jmp SEC(".maps") = {
-	.values = { [0] = (void *)&nfx_nfgrep },
 };
+struct nfg_jmp_map nfx_nfg_jmp SEC(".maps");
 
 NFX_STATIC_ASSERT(sizeof(struct nfg_state) <= sizeof(struct nfg_scratch),
 		  "the zero scratch entry initialises a state");
@@ -633,7 +634,9 @@ static __always_inline int nfx_nfgrep_stage(struct xdp_md *ctx, const struct nfx
 	a->info = pkt->l4_off | (__u32)pkt->l4proto << 16 | (__u32)client << 24;
 	a->srv_port = nfx_ntohs(client ? pkt->dport : pkt->sport);
 	a->verdict = verdict;
+	a->armed = 1;
 	bpf_tail_call(ctx, &nfx_nfg_jmp, 0);
+	a->armed = 0;
 	return verdict;			/* no matcher program in the slot */
 }
 
@@ -669,13 +672,18 @@ int nfx_nfgrep(struct xdp_md *ctx)					\
 	int r;								\
 									\
 	a = bpf_map_lookup_elem(&nfx_nfg_args, &zero);			\
-	if (!a)								\
+	/* Entered other than from the stage: pass, touch nothing. */	\
+	if (!a || !a->armed)						\
 		return XDP_PASS;					\
+	a->armed = 0;							\
 	verdict = a->verdict;						\
 	r = nfx_nfg_run(ctx, a->hash, a->meta, a->info, a->srv_port, &packets); \
 	if (r > 0)							\
 		nfg_mark(ctx, a->hash, r, packets);			\
 	return verdict;							\
-}
+}									\
+struct nfg_jmp_map nfx_nfg_jmp SEC(".maps") = {				\
+	.values = { [0] = (void *)&nfx_nfgrep },			\
+};
 
 #endif /* NFX_BPF_NFGREP_H */
