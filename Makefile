@@ -58,7 +58,7 @@ TOOL_BINS  := $(patsubst scripts/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 # Extra libraries of the tools in scripts/tools/.
 TOOL_LDLIBS_nfgrep-test = -lpcap
-TOOL_LDLIBS_ndpi-driver = -lndpi -lpcap
+TOOL_LDLIBS_ndpi-driver = -lndpi -lpcap -lgcrypt
 
 PREFIX     ?= /usr/local
 DESTDIR    ?=

@@ -143,19 +143,28 @@ def main():
     q = dns_query("www.example.com")
     write("dns-udp.pcap", [Conv(C, S, 40020, 53).dgram(0, q).dgram(1, dns_answer(q))], ["dns"])
     tq = struct.pack("!H", len(q)) + q
-    write("dns-tcp.pcap", [Conv(C, S, 40021, 53).handshake().send(0, tq, cuts=(1,))], ["dns-tcp"])
+    write("dns-tcp.pcap", [Conv(C, S, 40021, 53).handshake().send(0, tq, cuts=(1,))
+                       .send(1, struct.pack("!H", len(dns_answer(q))) + dns_answer(q))], ["dns-tcp"])
 
     write("ssh.pcap", [Conv(C, S, 40030, 22).handshake().send(1, b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")
                        .send(0, b"SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n")], ["ssh"])
     write("smtp.pcap", [Conv(C, S, 40031, 25).handshake().send(1, b"220 mail.example.org ESMTP Postfix\r\n")
-                        .send(0, b"EHLO client.example.org\r\n")], ["smtp"])
+                        .send(0, b"EHLO client.example.org\r\n")
+                        .send(1, b"250-mail.example.org\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                        .send(0, b"MAIL FROM:<a@example.org>\r\n").send(1, b"250 2.1.0 Ok\r\n")], ["smtp"])
     write("imap.pcap", [Conv(C, S, 40032, 143).handshake()
                         .send(1, b"* OK [CAPABILITY IMAP4rev1 STARTTLS] Dovecot ready.\r\n")
-                        .send(0, b"a001 CAPABILITY\r\n")], ["imap"])
+                        .send(0, b"a001 CAPABILITY\r\n")
+                        .send(1, b"* CAPABILITY IMAP4rev1 STARTTLS AUTH=PLAIN\r\na001 OK done\r\n")
+                        .send(0, b"a002 LOGIN alice secret\r\n").send(1, b"a002 OK Logged in\r\n")], ["imap"])
     write("pop3.pcap", [Conv(C, S, 40033, 110).handshake().send(1, b"+OK Dovecot ready.\r\n")
-                        .send(0, b"CAPA\r\n")], ["pop3"])
+                        .send(0, b"CAPA\r\n")
+                        .send(1, b"+OK\r\nTOP\r\nUSER\r\nUIDL\r\n.\r\n").send(0, b"USER alice\r\n")
+                        .send(1, b"+OK\r\n").send(0, b"PASS secret\r\n").send(1, b"+OK Logged in.\r\n")], ["pop3"])
     write("ftp.pcap", [Conv(C, S, 40034, 21).handshake().send(1, b"220 (vsFTPd 3.0.3)\r\n")
-                       .send(0, b"USER anonymous\r\n")], ["ftp"])
+                       .send(0, b"USER anonymous\r\n")
+                       .send(1, b"331 Please specify the password.\r\n").send(0, b"PASS guest\r\n")
+                       .send(1, b"230 Login successful.\r\n")], ["ftp"])
     sip = (b"REGISTER sip:example.org SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776\r\n"
            b"From: <sip:alice@example.org>;tag=1\r\nTo: <sip:alice@example.org>\r\nCall-ID: 1@10.0.0.1\r\n"
            b"CSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n")
@@ -163,18 +172,22 @@ def main():
     rtsp = b"OPTIONS rtsp://cam.example.org/stream RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: VLC\r\n\r\n"
     write("rtsp.pcap", [Conv(C, S, 40035, 554).handshake().send(0, rtsp, cuts=(10,))], ["rtsp"])
     bt = b"\x13BitTorrent protocol" + b"\x00" * 8 + bytes(range(20)) + b"-qB4500-abcdefghijkl"
-    write("bittorrent.pcap", [Conv(C, S, 40036, 51413).handshake().send(0, bt, cuts=(7,))], ["bittorrent"])
+    write("bittorrent.pcap", [Conv(C, S, 40036, 51413).handshake().send(0, bt, cuts=(7,)).send(1, bt)], ["bittorrent"])
     quic = b"\xc3\x00\x00\x00\x01\x08" + bytes(range(8)) + b"\x00\x00\x44\xd0" + bytes(1200)
     write("quic.pcap", [Conv(C, S, 40037, 443).dgram(0, quic)], ["quic"])
     mqtt = b"\x10\x18\x00\x04MQTT\x04\x02\x00\x3c\x00\x0cclient-12345"
     write("mqtt.pcap", [Conv(C, S, 40038, 1883).handshake().send(0, mqtt)], ["mqtt"])
     write("redis.pcap", [Conv(C, S, 40039, 6379).handshake()
-                         .send(0, b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n")], ["redis"])
+                         .send(0, b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n")
+                         .send(1, b"+OK\r\n").send(0, b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
+                         .send(1, b"$5\r\nvalue\r\n")], ["redis"])
     params = b"user\x00postgres\x00database\x00app\x00\x00"
     startup = struct.pack("!II", 8 + len(params), 196608) + params
-    write("postgresql.pcap", [Conv(C, S, 40040, 5432).handshake().send(0, startup)], ["postgresql"])
+    write("postgresql.pcap", [Conv(C, S, 40040, 5432).handshake().send(0, startup)
+                              .send(1, b"R\x00\x00\x00\x08\x00\x00\x00\x00S\x00\x00\x00\x16server_version\x0016.1\x00Z\x00\x00\x00\x05I")],
+          ["postgresql"])
     write("postgresql-ssl.pcap", [Conv(C, S, 40041, 5432).handshake()
-                                  .send(0, struct.pack("!II", 8, 80877103))], ["postgresql.ssl"])
+                                  .send(0, struct.pack("!II", 8, 80877103)).send(1, b"S")], ["postgresql.ssl"])
 
     # Negative cases: random bytes, and an HTTP-looking request on a UDP flow.
     write("unknown.pcap", [Conv(C, S, 40050, 9999).handshake().send(0, bytes(range(200)))

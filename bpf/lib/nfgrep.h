@@ -268,6 +268,7 @@ struct nfg_loop {
 	const __u8 *buf;
 	__u32 base;			/* stream offset of buf[0] */
 	__u32 d;
+	__u32 scan_end;			/* stream offset where no pending token can end */
 };
 
 /* A token ended at stream offset pos (inclusive): does its step take it? */
@@ -319,8 +320,11 @@ static long nfg_hits_cb(__u32 i, void *arg)
 {
 	struct nfg_hits *hc = arg;
 	__u32 w = (i >> 2) & (NFG_WORDS - 1), bit;
-	__u64 h = hc->pend[w];
+	__u64 h;
 
+	if (w >= hc->prog->nwords)
+		return 1;		/* words past the program's hold stale bits */
+	h = hc->pend[w];
 	if (!h)
 		return 0;
 	hc->pend[w] = h & (h - 1);
@@ -345,6 +349,8 @@ static long nfg_byte(__u32 i, void *arg)
 	/* Shift-And: every token advances by one byte at once. */
 #pragma unroll
 	for (w = 0; w < NFG_WORDS; w++) {
+		if (w >= prog->nwords)
+			break;
 		dw = ((ds->d[w] << 1) | prog->start[w]) & prog->mask[c][w];
 		ds->d[w] = dw;
 		hc.pend[w] = dw & prog->final[w];
@@ -363,8 +369,28 @@ static long nfg_byte(__u32 i, void *arg)
 static long nfg_settle_cb(__u32 p, void *arg)
 {
 	struct nfg_loop *lp = arg;
+	const struct nfg_proto *pr;
+	const struct nfg_step *s;
+	__u32 d = lp->d & 1, cur, end;
 
-	nfg_settle(lp->prog, lp->st, p, lp->d);
+	p &= NFG_MAX_PROTO - 1;
+	nfg_settle(lp->prog, lp->st, p, d);
+	/*
+	 * Does p wait for a searched token in this direction? Only then are
+	 * the bytes worth scanning, and only up to its `within`.
+	 */
+	pr = &lp->prog->proto[p];
+	cur = lp->st->step[p][d];
+	if (cur >= pr->nsteps[d] || lp->st->step[p][!d] == NFG_STEP_FAILED)
+		return 0;
+	s = &lp->prog->step[(pr->step0[d] + cur) & (NFG_MAX_STEP - 1)];
+	if (s->kind != NFG_S_TOKEN)
+		return 0;
+	end = s->within ? s->within : lp->prog->max_bytes;
+	if (s->off != NFG_ANCHOR_NONE)
+		end = (s->rel ? lp->st->mark[p][d] : 0) + s->off + NFG_TOK_MAX;
+	if (end > lp->scan_end)
+		lp->scan_end = end;
 	return 0;
 }
 
@@ -395,6 +421,13 @@ static __always_inline void nfg_feed(const struct nfg_prog *prog, struct nfg_sta
 	 */
 	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO,
 		 nfg_settle_cb, &lp, 0);
+	if (lp.scan_end <= pos) {
+		/* No token pending here: skip the bytes, forget partial tokens. */
+		__builtin_memset(ds->d, 0, sizeof(ds->d));
+		return;
+	}
+	if (n > lp.scan_end - pos)
+		n = lp.scan_end - pos;
 	bpf_loop(n, nfg_byte, &lp, 0);
 }
 

@@ -133,7 +133,8 @@ struct nfg_prog {
 	struct nfg_step step[NFG_MAX_STEP];
 	struct nfg_lit lit[NFG_MAX_LIT];
 	__u16 nlit;
-	__u16 pad2[3];
+	__u16 nwords;			/* Shift-And words in use */
+	__u16 pad2[2];
 	__u64 mask[256][NFG_WORDS];	/* Shift-And byte masks */
 };
 

@@ -740,6 +740,8 @@ static int gen_token(struct compiler *c, const struct ast_proto *ap, int pidx, i
 	pg->start[w] |= 1ull << first;
 	pg->final[w] |= 1ull << (first + a->len - 1);
 	pg->bit_tok[w * 64 + first + a->len - 1] = pg->ntok;
+	if (w + 1 > pg->nwords)
+		pg->nwords = w + 1;
 	for (i = 0; i < a->len; i++) {
 		int b = a->bytes[i];
 
@@ -1012,6 +1014,7 @@ static int blob_check(const struct nfg_compiled *c)
 	int i;
 
 	if (p->magic != NFG_MAGIC || p->version != NFG_VERSION || p->nproto > NFG_MAX_PROTO ||
+	    p->nwords > NFG_WORDS ||
 	    p->ntok > NFG_MAX_TOK || p->nstep > NFG_MAX_STEP)
 		return -EINVAL;
 	for (i = 0; i < p->nproto; i++)

@@ -8,7 +8,7 @@
  * packet to packet as on a link. Per flow it prints the result and the
  * number of packets the flow had when it was decided.
  *
- *   nfgrep-test [-e EXPECTED] [-t] [-q] [-v] FILTER... PCAP...
+ *   nfgrep-test [-e EXPECTED] [-r REPEAT] [-t] [-q] [-v] FILTER... PCAP...
  *
  * EXPECTED lines: "<pcap file name> <flow number> <result>", flows numbered
  * from 1 in order of their first packet, result a name or "unknown".
@@ -64,11 +64,12 @@ static int nexpects;
 static struct nfg_prog active;
 static char names[NFG_APPS_MAX][NFG_NAME_MAX];
 static bool timing, quiet, verbose;
+static int repeat = 1;
 static __u64 total_ns, total_bytes, total_pkts;
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: nfgrep-test [-e EXPECTED] [-t] [-q] [-v] FILTER... PCAP...\n");
+	fprintf(stderr, "usage: nfgrep-test [-e EXPECTED] [-r REPEAT] [-t] [-q] [-v] FILTER... PCAP...\n");
 	return 2;
 }
 
@@ -271,7 +272,7 @@ static int load_expect(const char *path)
 	return 0;
 }
 
-static int run_pcap(const char *path, int *mismatches)
+static int run_pcap(const char *path, int *mismatches, bool last)
 {
 	char errbuf[PCAP_ERRBUF_SIZE], a[64], b[64];
 	struct pcap_pkthdr *h;
@@ -307,7 +308,7 @@ static int run_pcap(const char *path, int *mismatches)
 		}
 	}
 	pcap_close(p);
-	for (i = 0; i < nflows; i++) {
+	for (i = 0; last && i < nflows; i++) {
 		struct tflow *f = &flows[i];
 		const struct nfx_pkt *k = &f->first;
 		const char *res = f->needed ? app_name(f->app) : f->best ? app_name(f->best) : "unknown";
@@ -335,12 +336,17 @@ int main(int argc, char **argv)
 	char err[NFG_ERR_MAX];
 	int nfilters = 0, opt, i, ret, mismatches = 0;
 
-	while ((opt = getopt(argc, argv, "e:tqvh")) != -1) {
+	while ((opt = getopt(argc, argv, "e:r:tqvh")) != -1) {
 		switch (opt) {
 		case 'e': expect = optarg; break;
 		case 't': timing = true; break;
 		case 'q': quiet = true; break;
 		case 'v': verbose = true; break;
+		case 'r':
+			repeat = atoi(optarg);
+			if (repeat < 1)
+				return usage();
+			break;
 		default: return usage();
 		}
 	}
@@ -370,7 +376,10 @@ int main(int argc, char **argv)
 			ret = -EINVAL;
 			goto out;
 		}
-		ret = run_pcap(argv[i], &mismatches);
+		int r;
+
+		for (r = 0; r < repeat && !ret; r++)
+			ret = run_pcap(argv[i], &mismatches, r == repeat - 1);
 		if (ret)
 			goto out;
 	}
