@@ -67,7 +67,7 @@ else
 fi
 
 printf '%-44s %14s %14s %8s\n' "figure" "nfx" "conntrack -D" "ratio"
-printf '%-44s %11.1f ms %11s ms %8s\n' "flush UNREPLIED of $N (removed $nfx_removed)" \
+printf '%-44s %11.1f ms %11s ms %8.1f\n' "flush UNREPLIED of $N (removed $nfx_removed)" \
 	"$(calc "$nfx_ns / 1000000")" "${ct_ms:-n/a}" \
 	"$( [ -n "$ct_ms" ] && calc "$ct_ms * 1000000 / $nfx_ns_eq" || echo n/a)"
 [ -n "$ct_ms" ] && printf '%-44s %s\n' "  kernel: $ct_n entries, removed $ct_removed" "(unreplied before: $ct_unrep_before)"
