@@ -156,16 +156,40 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 	st->run_ns += bpf_ktime_get_ns() - t0;
 }
 
+/*
+ * Delay to the next slice, in the manner of nf_conntrack's gc_worker: the
+ * base interval while slices find expired flows (at least 1 in 8 of those
+ * examined) or the table is under pressure; otherwise twice the previous
+ * delay, up to interval_max_ms. A table of live flows thus costs little,
+ * and expired flows are still never used: the datapath checks the timeout
+ * on every lookup.
+ */
+static __always_inline __u32 gc_next_delay(struct nfx_gc_state *st, const struct nfx_config *cfg,
+					   __u64 examined, __u64 removed)
+{
+	__u32 base = cfg->gc.interval_ms, max = cfg->gc.interval_max_ms, d = st->delay_ms;
+
+	if (max <= base || (removed && removed * 8 >= examined) ||
+	    (cfg->gc.adaptive_start && st->fill >= cfg->gc.adaptive_start) || d < base)
+		return base;
+	d = d > max / 2 ? max : d * 2;
+	return d;
+}
+
 static int gc_timer_cb(void *map, int *key, struct nfx_gc_state *st)
 {
 	struct nfx_config *cfg = nfx_config_get();
+	__u64 ex, rm;
 
 	if (!cfg || !(cfg->flags & NFX_CFG_READY) || !cfg->gc.interval_ms) {
 		st->armed = 0;		/* stopped; `gc set interval=N` restarts it */
 		return 0;
 	}
+	ex = st->examined;
+	rm = st->removed;
 	gc_slice(st, cfg);
-	bpf_timer_start(&st->timer, (__u64)cfg->gc.interval_ms * NSEC_PER_MSEC, 0);
+	st->delay_ms = gc_next_delay(st, cfg, st->examined - ex, st->removed - rm);
+	bpf_timer_start(&st->timer, (__u64)st->delay_ms * NSEC_PER_MSEC, 0);
 	return 0;
 }
 
@@ -185,6 +209,7 @@ int nfx_gc_start(void *ctx)
 		return 0;
 	if (!st->scale_ppm && !st->cycles)
 		st->scale_ppm = NFX_GC_SCALE_ONE;
+	st->delay_ms = cfg->gc.interval_ms;
 	err = bpf_timer_init(&st->timer, &nfx_gc, GC_CLOCK_MONOTONIC);
 	if (err && err != -16)	/* -EBUSY: initialised by an earlier start */
 		return err;

@@ -27,7 +27,8 @@ struct nfx_timeouts {
 /*
  * Garbage collector and flood limits (nfx_config.gc), changed at run time
  * by `nfx-loader gc set`. The collector is a bpf_timer that walks the flow
- * table in slices of at most slice entries every interval_ms; timeouts
+ * table in slices of at most slice entries every interval_ms (backing off
+ * to interval_max_ms while slices find nothing to expire); timeouts
  * scale down linearly (the pf "adaptive" scheme) while the number of flows
  * is between adaptive_start and adaptive_end, reaching 0 at adaptive_end.
  */
@@ -40,6 +41,7 @@ struct nfx_gc_conf {
 	__u8 quota_plen4;		/* source prefix length, IPv4 (default /24) */
 	__u8 quota_plen6;		/* IPv6 (default /64) */
 	__u16 pad;
+	__u32 interval_max_ms;		/* back-off bound; <= interval_ms: no back-off */
 };
 
 /*

@@ -49,7 +49,7 @@ struct nfx_gc_state {
 	__u32 gen;			/* quota recount generation, one per cycle */
 	__u32 busy;			/* a slice is running (timer or `gc run`) */
 	__u32 armed;			/* the timer has been started */
-	__u32 pad;
+	__u32 delay_ms;			/* until the next slice */
 };
 
 /* Key of map nfx_quota: a source prefix. */

@@ -162,6 +162,8 @@ static void json_gc(struct json_writer *jw, const char *ifname, const struct nfx
 	jw_kstr(jw, "ifname", ifname);
 	jw_kbool(jw, "running", st->armed && cfg->gc.interval_ms);
 	jw_ku64(jw, "interval_ms", cfg->gc.interval_ms);
+	jw_ku64(jw, "interval_max_ms", cfg->gc.interval_max_ms);
+	jw_ku64(jw, "delay_ms", st->delay_ms);
 	jw_ku64(jw, "slice", cfg->gc.slice);
 	jw_key(jw, "adaptive");
 	jw_obj_start(jw);
@@ -206,9 +208,9 @@ static void print_gc(const char *ifname, const struct nfx_config *cfg,
 	const struct nfx_timeouts *to = &cfg->timeouts;
 	int i;
 
-	printf("%s: collector %s, every %u ms, %u entries per slice\n", ifname,
+	printf("%s: collector %s, a slice every %u..%u ms (now %u), %u entries per slice\n", ifname,
 	       st->armed && cfg->gc.interval_ms ? "running" : "STOPPED",
-	       cfg->gc.interval_ms, cfg->gc.slice);
+	       cfg->gc.interval_ms, cfg->gc.interval_max_ms, st->delay_ms, cfg->gc.slice);
 	printf("  fill %u of %llu (%.1f%%), timeout scale %.1f%%, adaptive %u..%u flows\n",
 	       st->fill, (unsigned long long)cap, cap ? 100.0 * st->fill / cap : 0.0,
 	       st->scale_ppm / 1e4, cfg->gc.adaptive_start, cfg->gc.adaptive_end);

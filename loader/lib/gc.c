@@ -140,6 +140,7 @@ void nfx_gc_defaults(struct nfx_config *cfg, __u64 capacity)
 	struct nfx_gc_conf *g = &cfg->gc;
 
 	g->interval_ms = 1000;
+	g->interval_max_ms = 8000;
 	g->slice = 65536;
 	/* pf's defaults: scaling starts at 60% and ends at 120% of the limit */
 	g->adaptive_start = capacity * 6 / 10;
@@ -168,6 +169,7 @@ static const struct gc_key {
 	{ "icmp", K_TIMEOUT, offsetof(struct nfx_config, timeouts.icmp) },
 	{ "other", K_TIMEOUT, offsetof(struct nfx_config, timeouts.other) },
 	{ "interval", K_MS, offsetof(struct nfx_config, gc.interval_ms) },
+	{ "interval.max", K_MS, offsetof(struct nfx_config, gc.interval_max_ms) },
 	{ "slice", K_COUNT, offsetof(struct nfx_config, gc.slice) },
 	{ "adaptive.start", K_FLOWS, offsetof(struct nfx_config, gc.adaptive_start) },
 	{ "adaptive.end", K_FLOWS, offsetof(struct nfx_config, gc.adaptive_end) },
@@ -179,7 +181,7 @@ static const struct gc_key {
 const char *const nfx_gc_keys[] = {
 	"tcp.none", "tcp.syn_sent", "tcp.syn_recv", "tcp.established", "tcp.fin_wait",
 	"tcp.close_wait", "tcp.last_ack", "tcp.time_wait", "tcp.close", "udp.unreplied",
-	"udp.assured", "icmp", "other", "interval", "slice", "adaptive.start",
+	"udp.assured", "icmp", "other", "interval", "interval.max", "slice", "adaptive.start",
 	"adaptive.end", "quota", "quota.prefix4", "quota.prefix6", NULL,
 };
 

@@ -145,7 +145,8 @@ static int bench_nfx(__u64 n)
 			cfg.gc.slice = atoi(getenv("GC_SLICE"));
 		cfg.flags = NFX_CFG_READY;
 		bpf_map_update_elem(bpf_map__fd(gc->maps.nfx_config), &zero, &cfg, 0);
-		printf("gc_interval_ms=%u\ngc_slice=%u\n", cfg.gc.interval_ms, cfg.gc.slice);
+		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n", cfg.gc.interval_ms,
+		       cfg.gc.interval_max_ms, cfg.gc.slice);
 	}
 	/* one warm-up cycle, then three measured */
 	for (i = 0; i < 4; i++) {

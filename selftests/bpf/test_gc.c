@@ -431,6 +431,7 @@ TEST(timer_collects_and_goes_with_the_map)
 		SKIP("cannot load nfx_gc: %s", strerror(errno));
 	nfd = bpf_map__fd(skel->maps.nfx_flows_new);
 	set_gc(bpf_map__fd(skel->maps.nfx_config), "interval", "10ms");
+	set_gc(bpf_map__fd(skel->maps.nfx_config), "interval.max", "80ms");
 	put_flows(nfd, 40, 17, FLOW_F_SEEN_LO, 0, mono_ns() - 100 * SEC);
 	put_flows(nfd, 10, 17, FLOW_F_SEEN_HI, 0, mono_ns() + 3600 * SEC);
 	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_gc_start), &o), 0, "start");
@@ -446,6 +447,14 @@ TEST(timer_collects_and_goes_with_the_map)
 	}
 	ASSERT_EQ(st.armed, 1, "armed");
 	ASSERT_GE(st.slices, 3, "re-arms itself");
+	/* nothing left to expire: the delay backs off to interval.max */
+	for (i = 0; i < 300; i++) {
+		gc_state(skel, &st);
+		if (st.delay_ms == 80)
+			break;
+		usleep(10000);
+	}
+	ASSERT_EQ(st.delay_ms, 80, "backed off to interval.max");
 
 	if (bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.nfx_gc_start), &info, &len))
 		TAP_FAIL("prog info: %s", strerror(errno));
