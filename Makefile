@@ -27,7 +27,7 @@ WARN       := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-ini
 	      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 SAN        ?=
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -fno-strict-aliasing \
 	      -Iinclude -Iloader/lib -Ibpf -I$(BUILD) $(PC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LDLIBS_ALL  = $(PC_LIBS) -lelf -lz -lm

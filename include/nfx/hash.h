@@ -36,7 +36,7 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
 static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 					   const __u64 secret[2])
 {
-	const __u64 *m = (const __u64 *)key;
+	const __u64 *m = key->words;
 	__u64 v0 = secret[0] ^ 0x736f6d6570736575ULL;
 	__u64 v1 = secret[1] ^ 0x646f72616e646f6dULL;
 	__u64 v2 = secret[0] ^ 0x6c7967656e657261ULL;
@@ -45,7 +45,7 @@ static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 	int i;
 
 NFX_UNROLL
-	for (i = 0; i < (int)(sizeof(*key) / 8); i++) {
+	for (i = 0; i < (int)(sizeof(key->words) / 8); i++) {
 		v3 ^= m[i];
 		NFX_SIPROUND(v0, v1, v2, v3);
 		NFX_SIPROUND(v0, v1, v2, v3);
@@ -114,7 +114,7 @@ static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family,
 static __always_inline bool nfx_flow_key_eq(const struct flow_key *a,
 					    const struct flow_key *b)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
+	const __u64 *x = a->words, *y = b->words;
 
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
 		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
