@@ -20,20 +20,13 @@
  * key can be hashed and compared as five 64-bit words.
  */
 struct flow_key {
-	union {
-		struct {
-			union nfx_addr lo_addr;
-			union nfx_addr hi_addr;
-			__be16 lo_port;	/* ICMP echo: the identifier, in both ports */
-			__be16 hi_port;
-			__u8 proto;	/* IPPROTO_* */
-			__u8 family;	/* NFX_AF_INET / NFX_AF_INET6 */
-			__u16 zone;
-		};
-		/* The same bytes as words, for hashing and comparing (a union,
-		 * not a pointer cast, so C's aliasing rules hold). */
-		__u64 words[5];
-	};
+	union nfx_addr lo_addr;
+	union nfx_addr hi_addr;
+	__be16 lo_port;		/* ICMP echo: the identifier, in both ports */
+	__be16 hi_port;
+	__u8 proto;		/* IPPROTO_* */
+	__u8 family;		/* NFX_AF_INET / NFX_AF_INET6 */
+	__u16 zone;
 };
 NFX_STATIC_ASSERT(sizeof(struct flow_key) == 40, "flow_key is 40 bytes");
 

@@ -36,7 +36,7 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
 static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 					   const __u64 secret[2])
 {
-	const __u64 *m = key->words;
+	__u64 m[sizeof(*key) / 8];
 	__u64 v0 = secret[0] ^ 0x736f6d6570736575ULL;
 	__u64 v1 = secret[1] ^ 0x646f72616e646f6dULL;
 	__u64 v2 = secret[0] ^ 0x6c7967656e657261ULL;
@@ -44,8 +44,10 @@ static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 	__u64 b = (__u64)sizeof(*key) << 56;
 	int i;
 
+	/* A copy, not a pointer cast: C's aliasing rules stay intact. */
+	__builtin_memcpy(m, key, sizeof(m));
 NFX_UNROLL
-	for (i = 0; i < (int)(sizeof(key->words) / 8); i++) {
+	for (i = 0; i < (int)(sizeof(m) / 8); i++) {
 		v3 ^= m[i];
 		NFX_SIPROUND(v0, v1, v2, v3);
 		NFX_SIPROUND(v0, v1, v2, v3);
@@ -114,10 +116,10 @@ static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family,
 static __always_inline bool nfx_flow_key_eq(const struct flow_key *a,
 					    const struct flow_key *b)
 {
-	const __u64 *x = a->words, *y = b->words;
-
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	return a->lo_addr.q[0] == b->lo_addr.q[0] && a->lo_addr.q[1] == b->lo_addr.q[1] &&
+	       a->hi_addr.q[0] == b->hi_addr.q[0] && a->hi_addr.q[1] == b->hi_addr.q[1] &&
+	       a->lo_port == b->lo_port && a->hi_port == b->hi_port &&
+	       a->proto == b->proto && a->family == b->family && a->zone == b->zone;
 }
 
 #endif /* NFX_HASH_H */
