@@ -95,10 +95,11 @@ $(UNIT_BINS) $(BPFT_BINS): %: %.o $(TEST_LIB_OBJS) $(LIBNFX)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIBNFX) $(LDLIBS_ALL)
 
-$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(LIBNFX)
+# Tools (benchmarks, helpers) may use the selftest library's packet builder.
+$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(TEST_LIB_OBJS) $(LIBNFX)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBNFX) $(LDLIBS_ALL) $(TOOL_LDLIBS_$*)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIBNFX) $(LDLIBS_ALL) $(TOOL_LDLIBS_$*)
 
 $(BUILD):
 	@mkdir -p $@
