@@ -154,7 +154,7 @@ static void print_json(const struct nfx_event *ev, const struct nfx_flow_view *v
 	jw_obj_start(jw);
 	jw_kstr(jw, "type", nfx_event_type_names[ev->type]);
 	jw_kstr(jw, "source", ev->source == NFX_EV_SRC_CT ? "kernel" : "xdp");
-	jw_kdouble(jw, "ts", (double)ev->ts_ns / 1e9);
+	jw_ku64(jw, "ts_ns", ev->ts_ns);
 	jw_ku64(jw, "cpu", ev->cpu);
 	if (ev->type == NFX_EV_LOST) {
 		jw_ku64(jw, "lost", ev->seq);

@@ -39,12 +39,43 @@
 #define CT_RCVBUF_DEFAULT (8u << 20)
 #define CT_DUMP_TRIES 5
 
+/*
+ * ctnetlink update messages carry the new TCP state only; the listener
+ * remembers the last state per conntrack id (direct-mapped, a collision
+ * just forgets) to report the transition like the datapath does.
+ */
+#define CT_STATE_SLOTS 4096
+
+struct ct_state_slot {
+	__u32 id;
+	__u8 state;
+	__u8 used;
+};
+
 struct nfx_ct_listener {
 	struct nfx_events *evs;
 	struct mnl_socket *nl;
 	char *buf;
 	size_t buflen;
+	struct ct_state_slot states[CT_STATE_SLOTS];
 };
+
+static void ct_track_state(struct nfx_ct_listener *ct, struct nfx_event *ev)
+{
+	struct ct_state_slot *s = &ct->states[ev->ct_id % CT_STATE_SLOTS];
+	bool known = s->used && s->id == ev->ct_id;
+
+	if (ev->type == NFX_EV_STATE && known)
+		ev->old_state = s->state;
+	if (ev->type == NFX_EV_END) {
+		if (known)
+			s->used = 0;
+		return;
+	}
+	s->id = ev->ct_id;
+	s->state = ev->tcp_state;
+	s->used = 1;
+}
 
 /* Attributes of one tuple (CTA_TUPLE_ORIG or CTA_TUPLE_REPLY). */
 struct ct_tuple {
@@ -366,6 +397,7 @@ static int ct_deliver_buf(struct nfx_ct_listener *ct, const char *buf, int len, 
 		} else if (r > 0) {
 			if (as_type)
 				ev.type = as_type;
+			ct_track_state(ct, &ev);
 			n++;
 			if (nfx_events_deliver(ct->evs, &ev) < 0)
 				return -ECANCELED;
@@ -487,11 +519,13 @@ int nfx_ct_resync(struct nfx_ct_listener *ct)
 	}
 	if (!err) {
 		nfx_events_note(ct->evs, NFX_EVN_MALFORMED, d.malformed);
-		for (i = 0; i < d.n; i++)
+		for (i = 0; i < d.n; i++) {
+			ct_track_state(ct, &d.evs[i]);
 			if (nfx_events_deliver(ct->evs, &d.evs[i]) < 0) {
 				err = -ECANCELED;
 				break;
 			}
+		}
 	}
 	free(d.evs);
 	if (err && err != -ECANCELED)

@@ -11,7 +11,10 @@
  * quiet ring to the interval while a busy one costs ~1/N wake-ups.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,9 +46,30 @@ struct nfx_events {
 	struct ring_buffer *rb;
 	struct ev_ring *rings;
 	int nrings;
+	int lock_fd;			/* exclusive reader of the rings */
 	/* kernel conntrack */
 	struct nfx_ct_listener *ct;
 };
+
+/*
+ * A BPF ring buffer has one consumer position: two readers would each
+ * get a part of the events. The first reader of a set of rings (by the
+ * outer map's system-wide id) holds an flock; a second one is refused.
+ */
+static int lock_rings(struct nfx_events *evs, __u32 map_id)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/run/nfx-events.%u.lock", map_id);
+	evs->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (evs->lock_fd < 0)
+		return nfx_err(-errno, "cannot open %s: %s", path, strerror(errno));
+	if (flock(evs->lock_fd, LOCK_EX | LOCK_NB))
+		return nfx_err(errno == EWOULDBLOCK ? -EBUSY : -errno,
+			       "another process is reading these event rings (lock %s); a ring has one consumer",
+			       path);
+	return 0;
+}
 
 static bool is_pow2(__u32 v)
 {
@@ -158,6 +182,9 @@ static int open_rings(struct nfx_events *evs, int rings_fd)
 
 	if (bpf_obj_get_info_by_fd(rings_fd, &info, &len))
 		return nfx_err(-errno, "event rings: %s", strerror(errno));
+	err = lock_rings(evs, info.id);
+	if (err)
+		return err;
 	evs->rings = calloc(info.max_entries, sizeof(*evs->rings));
 	if (!evs->rings)
 		return nfx_err(-ENOMEM, "out of memory");
@@ -203,6 +230,7 @@ int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,
 	evs = calloc(1, sizeof(*evs));
 	if (!evs)
 		return nfx_err(-ENOMEM, "out of memory");
+	evs->lock_fd = -1;
 	evs->cb = o.cb;
 	evs->cb_ctx = o.ctx;
 	evs->flush_ms = o.flush_ms > 0 ? o.flush_ms : NFX_EVENT_FLUSH_MS;
@@ -242,6 +270,8 @@ void nfx_events_close(struct nfx_events *evs)
 	ring_buffer__free(evs->rb);
 	nfx_ct_listener_close(evs->ct);
 	free(evs->rings);
+	if (evs->lock_fd >= 0)
+		close(evs->lock_fd);	/* the lock file stays: unlinking it would race */
 	free(evs);
 }
 
