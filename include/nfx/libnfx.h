@@ -182,6 +182,13 @@ int nfx_link_event_stats(struct nfx_link *link, __u64 *totals, __u64 *per_cpu, i
  * 0 for a message that is not one (ignored), -EINVAL for a malformed one.
  */
 int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev);
+/*
+ * Walk the netlink messages of one datagram; cb gets each message's
+ * nfx_ct_parse() result (ev is NULL unless it is 1). A negative return
+ * from cb stops the walk and is returned; else the message count.
+ */
+typedef int (*nfx_ct_walk_cb)(const struct nfx_event *ev, int res, void *ctx);
+int nfx_ct_walk(const void *buf, size_t len, nfx_ct_walk_cb cb, void *ctx);
 
 #ifdef __cplusplus
 }

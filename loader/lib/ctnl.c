@@ -282,6 +282,38 @@ static __u64 realtime_to_mono(__u64 rt)
 	return rt + mnow > rnow ? rt + mnow - rnow : 0;
 }
 
+/*
+ * mnl_nlmsg_ok() compares (int)nlmsg_len with the length left, so a
+ * header claiming 2 GiB or more passes it as negative; compare unsigned.
+ */
+static bool ct_nlmsg_ok(const struct nlmsghdr *nlh, size_t len)
+{
+	return len >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) && nlh->nlmsg_len <= len;
+}
+
+int nfx_ct_walk(const void *buf, size_t len, nfx_ct_walk_cb cb, void *ctx)
+{
+	const char *p = buf;
+	int n = 0;
+
+	while (ct_nlmsg_ok((const struct nlmsghdr *)p, len)) {
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)p;
+		size_t step = NLMSG_ALIGN(nlh->nlmsg_len);
+		struct nfx_event ev;
+		int r = nfx_ct_parse(nlh, nlh->nlmsg_len, &ev);
+
+		r = cb(r > 0 ? &ev : NULL, r, ctx);
+		if (r < 0)
+			return r;
+		n++;
+		if (step >= len)
+			break;
+		p += step;
+		len -= step;
+	}
+	return n;
+}
+
 int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev)
 {
 	const struct nlmsghdr *nlh = buf;
@@ -294,7 +326,7 @@ int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev)
 	int family, dir, type;
 	__u64 p_orig = 0, b_orig = 0, p_reply = 0, b_reply = 0;
 
-	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len))
+	if (!ct_nlmsg_ok(nlh, len))
 		return -EINVAL;
 	if ((nlh->nlmsg_type >> 8) != NFNL_SUBSYS_CTNETLINK)
 		return 0;
@@ -382,29 +414,35 @@ int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev)
 	return 1;
 }
 
-/* Deliver every conntrack message of a received datagram. */
-static int ct_deliver_buf(struct nfx_ct_listener *ct, const char *buf, int len, __u8 as_type)
+struct deliver_ctx {
+	struct nfx_ct_listener *ct;
+	int n;
+};
+
+static int deliver_one(const struct nfx_event *ev, int res, void *arg)
 {
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	int n = 0;
+	struct deliver_ctx *d = arg;
+	struct nfx_event copy;
 
-	while (mnl_nlmsg_ok(nlh, len)) {
-		struct nfx_event ev;
-		int r = nfx_ct_parse(nlh, nlh->nlmsg_len, &ev);
-
-		if (r < 0) {
-			nfx_events_note(ct->evs, NFX_EVN_MALFORMED, 1);
-		} else if (r > 0) {
-			if (as_type)
-				ev.type = as_type;
-			ct_track_state(ct, &ev);
-			n++;
-			if (nfx_events_deliver(ct->evs, &ev) < 0)
-				return -ECANCELED;
-		}
-		nlh = mnl_nlmsg_next(nlh, &len);
+	if (res < 0) {
+		nfx_events_note(d->ct->evs, NFX_EVN_MALFORMED, 1);
+		return 0;
 	}
-	return n;
+	if (!ev)
+		return 0;
+	copy = *ev;
+	ct_track_state(d->ct, &copy);
+	d->n++;
+	return nfx_events_deliver(d->ct->evs, &copy) < 0 ? -ECANCELED : 0;
+}
+
+/* Deliver every conntrack message of a received datagram. */
+static int ct_deliver_buf(struct nfx_ct_listener *ct, const char *buf, size_t len)
+{
+	struct deliver_ctx d = { .ct = ct };
+	int r = nfx_ct_walk(buf, len, deliver_one, &d);
+
+	return r < 0 ? r : d.n;
 }
 
 struct dump_state {
@@ -616,7 +654,7 @@ int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms)
 			}
 			return -errno;
 		}
-		r = ct_deliver_buf(ct, ct->buf, (int)len, 0);
+		r = ct_deliver_buf(ct, ct->buf, (size_t)len);
 		if (r < 0)
 			return r;
 		n += r;
