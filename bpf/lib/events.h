@@ -58,19 +58,60 @@ struct {
 /*
  * Commit flags for a record just reserved in ring: sampled wake-ups.
  * emitted counts this CPU's records including this one.
+ *
+ * A forced wake-up is an irq_work, i.e. a self-IPI (an exit under
+ * virtualisation), so it is spent sparingly: every wakeup_every-th event,
+ * or when the ring holds wakeup_bytes, and then again only after another
+ * wakeup_bytes were written - a reader that is already running behind
+ * gains nothing from more. The kernel's own adaptive rule (wake when the
+ * reader has caught up) does not combine with sampling: after records
+ * committed without a wake-up, the reader is never "caught up" again.
  */
 static __always_inline __u64 nfx_event_wakeup(void *ring, const struct nfx_event_conf *conf,
 					      struct nfx_event_counters *cnt, __u64 emitted)
 {
-	bool wake = conf->wakeup_every && emitted % conf->wakeup_every == 0;
+	__u64 prod;
 
-	if (!wake && conf->wakeup_bytes &&
-	    bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) >= conf->wakeup_bytes)
-		wake = true;
-	if (!wake)
+	if (conf->wakeup_every && emitted % conf->wakeup_every == 0)
+		goto wake;
+	if (!conf->wakeup_bytes ||
+	    bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < conf->wakeup_bytes)
 		return BPF_RB_NO_WAKEUP;
+	prod = bpf_ringbuf_query(ring, BPF_RB_PROD_POS);
+	if (prod - cnt->c[NFX_EVS_WAKE_POS] < conf->wakeup_bytes)
+		return BPF_RB_NO_WAKEUP;
+wake:
+	cnt->c[NFX_EVS_WAKE_POS] = bpf_ringbuf_query(ring, BPF_RB_PROD_POS);
 	cnt->c[NFX_EVS_WAKEUPS]++;
 	return BPF_RB_FORCE_WAKEUP;
+}
+
+/* Fill a reserved record from flow e. */
+static __always_inline void nfx_event_fill(struct nfx_event *ev, const struct flow_entry *e,
+					   __u32 type, __u32 old_state, __u32 reason,
+					   __u32 ifindex, __u32 cpu, __u64 seq)
+{
+	ev->type = type;
+	ev->source = NFX_EV_SRC_XDP;
+	ev->tcp_state = e->tcp_state;
+	ev->old_state = old_state;
+	ev->reason = reason;
+	ev->flags = e->flags;
+	ev->app_id = e->app_id;
+	ev->cpu = cpu;
+	ev->ifindex = ifindex;
+	ev->ts_ns = bpf_ktime_get_ns();
+	ev->seq = seq;
+	__builtin_memcpy(&ev->key, &e->key, sizeof(ev->key));
+	ev->packets[0] = e->packets[0];
+	ev->packets[1] = e->packets[1];
+	ev->bytes[0] = e->bytes[0];
+	ev->bytes[1] = e->bytes[1];
+	ev->first_seen = e->first_seen;
+	ev->mark = e->mark;
+	ev->ct_id = 0;
+	ev->ct_status = 0;
+	ev->pad = 0;
 }
 
 /*
@@ -107,27 +148,7 @@ static __noinline int nfx_event_flow(const struct flow_entry *e, __u32 type,
 		cnt->c[NFX_EVS_DROPPED]++;
 		return -1;
 	}
-	ev->type = type;
-	ev->source = NFX_EV_SRC_XDP;
-	ev->tcp_state = e->tcp_state;
-	ev->old_state = old_state;
-	ev->reason = reason;
-	ev->flags = e->flags;
-	ev->app_id = e->app_id;
-	ev->cpu = cpu;
-	ev->ifindex = ifindex;
-	ev->ts_ns = bpf_ktime_get_ns();
-	ev->seq = seq;
-	__builtin_memcpy(&ev->key, &e->key, sizeof(ev->key));
-	ev->packets[0] = e->packets[0];
-	ev->packets[1] = e->packets[1];
-	ev->bytes[0] = e->bytes[0];
-	ev->bytes[1] = e->bytes[1];
-	ev->first_seen = e->first_seen;
-	ev->mark = e->mark;
-	ev->ct_id = 0;
-	ev->ct_status = 0;
-	ev->pad = 0;
+	nfx_event_fill(ev, e, type, old_state, reason, ifindex, cpu, seq);
 	cnt->c[NFX_EVS_EMITTED]++;
 	bpf_ringbuf_submit(ev, nfx_event_wakeup(ring, conf, cnt, cnt->c[NFX_EVS_EMITTED]));
 	return 0;

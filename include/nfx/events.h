@@ -74,6 +74,7 @@ enum nfx_event_stat {
 	NFX_EVS_DROPPED,	/* ring full: lost */
 	NFX_EVS_NO_RING,	/* no ring for this CPU: lost */
 	NFX_EVS_WAKEUPS,	/* forced wake-ups of the reader */
+	NFX_EVS_WAKE_POS,	/* state, not a counter: ring position at the last one */
 	NFX_EVS_MAX,
 };
 NFX_STATIC_ASSERT(NFX_EVS_MAX * 8 <= 64, "event counters fit one cache line");
@@ -85,7 +86,8 @@ NFX_STATIC_ASSERT(NFX_EVS_MAX * 8 <= 64, "event counters fit one cache line");
 struct nfx_event_conf {
 	__u32 types;		/* bit (1 << type) set: emit that type */
 	__u32 wakeup_every;	/* force a wake-up every N events per CPU (0: never) */
-	__u32 wakeup_bytes;	/* ... or once a ring holds this many bytes */
+	__u32 wakeup_bytes;	/* ... or when a ring holds this many bytes, at most
+				 * once per this many bytes written (0: ring / 4) */
 	__u32 ring_bytes;	/* size of each per-CPU ring */
 };
 NFX_STATIC_ASSERT(sizeof(struct nfx_event_conf) == 16, "nfx_event_conf is 16 bytes");
@@ -94,7 +96,7 @@ NFX_STATIC_ASSERT(sizeof(struct nfx_event_conf) == 16, "nfx_event_conf is 16 byt
 #define NFX_EVENT_CPUS_MAX 256
 /* Default per-CPU ring size and wake-up sampling. */
 #define NFX_EVENT_RING_BYTES (256 * 1024)
-#define NFX_EVENT_WAKEUP_EVERY 64
+#define NFX_EVENT_WAKEUP_EVERY 256
 #define NFX_EVENT_TYPES_ALL ((1u << NFX_EV_NEW) | (1u << NFX_EV_STATE) | \
 			     (1u << NFX_EV_CLASSIFIED) | (1u << NFX_EV_END))
 
@@ -106,7 +108,7 @@ static const char *const nfx_event_end_names[NFX_EV_END_MAX] = {
 	"unknown", "close", "reset", "expired", "evicted", "destroy",
 };
 static const char *const nfx_event_stat_names[NFX_EVS_MAX] = {
-	"seq", "emitted", "dropped", "no_ring", "wakeups",
+	"seq", "emitted", "dropped", "no_ring", "wakeups", "wake_pos",
 };
 #endif
 

@@ -120,14 +120,14 @@ static void json_link_events(struct json_writer *jw, const struct link_events *e
 		return;
 	jw_key(jw, "events");
 	jw_obj_start(jw);
-	for (i = 1; i < NFX_EVS_MAX; i++)
+	for (i = 1; i < NFX_EVS_WAKE_POS; i++)
 		jw_ku64(jw, nfx_event_stat_names[i], ev->tot[i]);
 	jw_key(jw, "per_cpu");
 	jw_arr_start(jw);
 	for (c = 0; c < ev->ncpus && c < NFX_EVENT_CPUS_MAX; c++) {
 		jw_obj_start(jw);
 		jw_ku64(jw, "cpu", c);
-		for (i = 1; i < NFX_EVS_MAX; i++)
+		for (i = 1; i < NFX_EVS_WAKE_POS; i++)
 			jw_ku64(jw, nfx_event_stat_names[i], ev->cpu[c * NFX_EVS_MAX + i]);
 		jw_obj_end(jw);
 	}

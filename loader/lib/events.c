@@ -366,6 +366,7 @@ int nfx_link_event_stats(struct nfx_link *link, __u64 *totals,
 		return nfx_err(err, "event counters: %s", strerror(-err));
 	}
 	memset(totals, 0, sizeof(__u64) * NFX_EVS_MAX);
+	/* NFX_EVS_WAKE_POS is per-CPU state: its sum means nothing, kept as is */
 	for (c = 0; c < ncpus; c++)
 		for (i = 0; i < NFX_EVS_MAX; i++) {
 			totals[i] += vals[c * NFX_EVS_MAX + i];
