@@ -88,7 +88,12 @@ static __always_inline __u32 flow_timeout(const struct flow_entry *e,
 static __always_inline bool flow_expired(const struct flow_entry *e,
 					 const struct nfx_config *cfg, __u64 now)
 {
-	return now - e->last_seen > (__u64)flow_timeout(e, cfg) * 1000000000ull;
+	__u64 last = e->last_seen;
+
+	/* Another CPU may have stamped the entry after this packet read the clock. */
+	if (now <= last)
+		return false;
+	return now - last > (__u64)flow_timeout(e, cfg) * 1000000000ull;
 }
 
 /*
@@ -241,6 +246,13 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
 	struct flow_entry ne;
 	void *tier = &nfx_flows_new;
 
+	/*
+	 * A flow being promoted is inserted in nfx_flows before it leaves
+	 * nfx_flows_new, so a packet that missed both tiers during the move
+	 * finds it here instead of creating a second entry.
+	 */
+	if (bpf_map_lookup_elem(&nfx_flows, &fc->hash))
+		return 0;
 	flow_entry_init(&ne, fc, pkt);
 	if ((features & NFX_FEAT_CT_KFUNCS) && nfx_ct_adopt(ctx, pkt, &ne))
 		nfx_stat_add(NFX_STAT_FLOW_ADOPTED, 0);

@@ -423,8 +423,6 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		return err;
 
 	root = nfx_pin_root(o.pin_root);
-	if (mkdir(root, 0700) && errno != EEXIST)
-		return nfx_err(-errno, "cannot create %s: %s", root, strerror(errno));
 	err = nfx_path(dir, sizeof(dir), "%s/%s", root, ifname);
 	if (err)
 		return err;
@@ -436,6 +434,9 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		if (err)
 			return err;
 	}
+	/* After a replace: detaching the last link removes the root too. */
+	if (mkdir(root, 0700) && errno != EEXIST)
+		return nfx_err(-errno, "cannot create %s: %s", root, strerror(errno));
 
 	skel = nfx_xdp_bpf__open();
 	if (!skel) {
@@ -723,6 +724,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Pins are global; a listing shows the links of the caller's namespace. */
+static bool link_in_this_netns(const char *root, const char *name)
+{
+	struct nfx_config cfg;
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	bool mine = true;
+	int fd;
+
+	if (nfx_path(path, sizeof(path), "%s/%s/nfx_config", root, name))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return true;	/* show it, so the user sees what is broken */
+	if (!bpf_map_lookup_elem(fd, &zero, &cfg))
+		mine = cfg.netns_ino == netns_ino();
+	close(fd);
+	return mine;
+}
+
 int nfx_links_list(const char *pin_root, char ***names)
 {
 	const char *root = nfx_pin_root(pin_root);
@@ -740,7 +761,8 @@ int nfx_links_list(const char *pin_root, char ***names)
 		while ((de = readdir(d))) {
 			char **nv;
 
-			if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+			    !link_in_this_netns(root, de->d_name))
 				continue;
 			nv = realloc(v, (n + 2) * sizeof(*v));
 			if (!nv)
