@@ -27,6 +27,7 @@
 #include "internal.h"
 
 #define NFX_EVENT_FLUSH_MS 50
+#define NFX_EVENT_BATCH 4096	/* records sorted and delivered at once */
 
 struct ev_ring {
 	struct nfx_events *evs;
@@ -47,6 +48,12 @@ struct nfx_events {
 	struct ev_ring *rings;
 	int nrings;
 	int lock_fd;			/* exclusive reader of the rings */
+	/*
+	 * Records of one drain of all rings, delivered in timestamp order:
+	 * each ring is ordered, but CPUs are read one after the other.
+	 */
+	struct nfx_event *batch;
+	size_t nbatch, head;
 	/* kernel conntrack */
 	struct nfx_ct_listener *ct;
 };
@@ -148,6 +155,47 @@ void nfx_events_lost(struct nfx_events *evs, __u32 cpu, __u8 source, __u64 n)
 	deliver(evs, &lost);
 }
 
+/*
+ * libbpf moves the consumer past a record before its callback runs, so a
+ * record handed to us must be kept: the batch stops taking records while
+ * there is still room for one more record and its LOST marker.
+ */
+static void batch_add(struct nfx_events *evs, const struct nfx_event *ev)
+{
+	if (evs->nbatch < NFX_EVENT_BATCH)
+		evs->batch[evs->nbatch++] = *ev;
+}
+
+static int cmp_ts(const void *a, const void *b)
+{
+	const struct nfx_event *x = a, *y = b;
+
+	if (x->ts_ns != y->ts_ns)
+		return x->ts_ns < y->ts_ns ? -1 : 1;
+	/* same instant: keep a CPU's order (LOST before the record after its gap) */
+	if (x->cpu != y->cpu)
+		return x->cpu < y->cpu ? -1 : 1;
+	if (x->type == NFX_EV_LOST || y->type == NFX_EV_LOST)
+		return x->type == NFX_EV_LOST ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Deliver what is batched, oldest first; keeps the rest if cb stops. */
+static void batch_flush(struct nfx_events *evs)
+{
+	if (evs->head == 0 && evs->nbatch > 1)
+		qsort(evs->batch, evs->nbatch, sizeof(*evs->batch), cmp_ts);
+	while (evs->head < evs->nbatch && !evs->stop) {
+		const struct nfx_event *ev = &evs->batch[evs->head++];
+
+		if (ev->type == NFX_EV_LOST)
+			evs->st.lost += ev->seq;
+		deliver(evs, ev);
+	}
+	if (evs->head == evs->nbatch)
+		evs->head = evs->nbatch = 0;
+}
+
 int nfx_events_deliver(struct nfx_events *evs, const struct nfx_event *ev)
 {
 	return deliver(evs, ev);
@@ -164,14 +212,23 @@ static int on_sample(void *ctx, void *data, size_t size)
 		evs->st.malformed++;
 		return 0;
 	}
-	if (r->seen && ev->seq != r->next_seq && ev->seq > r->next_seq) {
-		nfx_events_lost(evs, r->cpu, NFX_EV_SRC_XDP, ev->seq - r->next_seq);
-		if (evs->stop)
-			return evs->stop;
+	if (r->seen && ev->seq > r->next_seq) {
+		/* the gap sorts just before the record that revealed it */
+		struct nfx_event lost = {
+			.type = NFX_EV_LOST,
+			.source = NFX_EV_SRC_XDP,
+			.cpu = r->cpu,
+			.ts_ns = ev->ts_ns,
+			.seq = ev->seq - r->next_seq,
+		};
+
+		batch_add(evs, &lost);
 	}
 	r->seen = true;
 	r->next_seq = ev->seq + 1;
-	return deliver(evs, ev) < 0 ? evs->stop : 0;
+	batch_add(evs, ev);
+	/* full: libbpf stops this drain; the caller flushes and drains again */
+	return evs->nbatch + 2 > NFX_EVENT_BATCH ? -ENOSPC : 0;
 }
 
 static int open_rings(struct nfx_events *evs, int rings_fd)
@@ -232,6 +289,11 @@ int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,
 		return nfx_err(-ENOMEM, "out of memory");
 	evs->lock_fd = -1;
 	evs->cb = o.cb;
+	evs->batch = calloc(NFX_EVENT_BATCH, sizeof(*evs->batch));
+	if (!evs->batch) {
+		free(evs);
+		return nfx_err(-ENOMEM, "out of memory");
+	}
 	evs->cb_ctx = o.ctx;
 	evs->flush_ms = o.flush_ms > 0 ? o.flush_ms : NFX_EVENT_FLUSH_MS;
 	if (o.kernel) {
@@ -270,6 +332,7 @@ void nfx_events_close(struct nfx_events *evs)
 	ring_buffer__free(evs->rb);
 	nfx_ct_listener_close(evs->ct);
 	free(evs->rings);
+	free(evs->batch);
 	if (evs->lock_fd >= 0)
 		close(evs->lock_fd);	/* the lock file stays: unlinking it would race */
 	free(evs);
@@ -306,10 +369,19 @@ int nfx_events_poll(struct nfx_events *evs, int timeout_ms)
 		if (evs->ct) {
 			err = nfx_ct_listener_poll(evs->ct, wait);
 		} else {
+			batch_flush(evs);	/* left over from a stop */
+			if (evs->stop)
+				return evs->stop;
 			err = ring_buffer__poll(evs->rb, wait);
-			/* records committed without a wake-up */
-			if (err >= 0 && !evs->stop)
+			/* records committed without a wake-up, until all rings are empty */
+			while (err == -ENOSPC || err >= 0) {
+				batch_flush(evs);
+				if (evs->stop)
+					break;
 				err = ring_buffer__consume(evs->rb);
+				if (err == 0)
+					break;
+			}
 		}
 		if (evs->stop)
 			return evs->stop;

@@ -312,6 +312,38 @@ TEST(type_mask)
 	teardown();
 }
 
+static int pin_cpu(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* Two CPUs, two rings: the reader still delivers in time order. */
+TEST(cross_cpu_order)
+{
+	int i, switches = 0;
+
+	if (libbpf_num_possible_cpus() < 2 || sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP("needs two online CPUs");
+	SETUP(30);
+	for (i = 0; i < 20; i++) {
+		ASSERT_EQ(pin_cpu(i & 1), 0, "pin");
+		ASSERT_EQ(udp_flows(60000 + i, 1), 0, "run");
+	}
+	pin_cpu(fx.cpu);
+	ASSERT_EQ(drain(), 20, "all events");
+	for (i = 1; i < fx.nseen; i++) {
+		ASSERT_LE(fx.seen[i - 1].ts_ns, fx.seen[i].ts_ns, "timestamps in order");
+		switches += fx.seen[i - 1].cpu != fx.seen[i].cpu;
+		ASSERT_EQ(ntohs(fx.seen[i].key.lo_port) - ntohs(fx.seen[i - 1].key.lo_port), 1,
+			  "flows in the order they were made");
+	}
+	ASSERT_EQ(switches, 19, "rings interleaved by time, not read one after the other");
+}
+
 int main(void)
 {
 	int r = tap_run();
