@@ -29,7 +29,9 @@
 
 #include "compat.h"
 #include "parse.h"
+#include "config.h"
 #include "flow.h"
+#include "events.h"
 #include "nfx/nfgrep.h"
 
 struct {
@@ -79,27 +81,13 @@ struct {
 	__type(value, __u64);		/* flows classified, by app id; 0: none matched */
 } nfx_nfg_counts SEC(".maps");
 
-/* What the pipeline hands the matcher program across the tail call. */
-struct nfg_args {
-	__u64 hash;			/* flow hash: key of the flow and of its state */
-	__u32 meta;			/* payload_off | payload_end << 16 */
-	__u32 info;			/* l4_off | l4proto << 16 | client << 24 */
-	__u32 srv_port;			/* host order */
-	__u32 verdict;			/* the pipeline's XDP action, returned as is */
-	__u32 armed;			/* set by the stage, cleared by the matcher */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct nfg_args);
-} nfx_nfg_args SEC(".maps");
-
 /*
  * The matcher is a program of its own, entered by tail call: the pipeline's
  * frame already holds several hundred bytes of stack, and the matcher's
- * loops need their own. libbpf fills the slot when the object is loaded.
+ * loops need their own. Nothing is passed across the call (writing a map
+ * there would cost the pipeline's frame more stack): the matcher parses the
+ * packet and finds its flow again, a cost only packets of flows still
+ * being classified pay. libbpf fills the slot when the object is loaded.
  * Only declared here: the definition with its initialiser comes with the
  * program in NFX_NFGREP_PROGRAM, after the pipeline's program, so the
  * pipeline stays the object's first program (the one libxdp attaches).
@@ -116,18 +104,19 @@ NFX_STATIC_ASSERT(sizeof(struct nfg_state) <= sizeof(struct nfg_scratch),
 		  "the zero scratch entry initialises a state");
 
 /*
- * Classification event. The event ring is not there yet: this hook only
- * counts per app id (nfx_nfg_counts); it is the one place to emit the
- * event from once the ring exists.
+ * A flow was just marked: count it per app id (nfx_nfg_counts, shown by
+ * `nfx-loader nfgrep list`) and emit the NFX_EV_CLASSIFIED event of the
+ * event channel (bpf/lib/events.h).
  */
-static __always_inline void nfx_event_classified(struct xdp_md *ctx, const struct flow_ctx *fc,
-						 __u16 app_id, __u16 packets)
+static __always_inline void nfg_classified(struct xdp_md *ctx, const struct flow_entry *e,
+					   __u16 app_id)
 {
 	__u32 idx = app_id == NFG_APP_NONE ? 0 : app_id & (NFG_APPS_MAX - 1);
 	__u64 *cnt = bpf_map_lookup_elem(&nfx_nfg_counts, &idx);
 
 	if (cnt)
 		*cnt += 1;
+	nfx_event_classified(e, ctx->ingress_ifindex);
 }
 
 /* Index of the lowest set bit (de Bruijn; BPF has no count-trailing-zeros). */
@@ -637,83 +626,86 @@ decide:
 }
 
 /*
- * The stage, last in the pipeline: payload packets of flows not yet
- * classified go to the matcher program with the verdict already taken,
- * which it returns. Everything else returns the verdict here. Later IP
- * fragments carry no ports and never get here.
+ * The stage, last in the pipeline: payload packets (and SYNs) of flows not
+ * yet classified that the pipeline passes go to the matcher program, which
+ * passes them too. A packet the pipeline drops, bounces or redirects is not
+ * inspected. Later IP fragments carry no ports and never get here.
  */
 static __always_inline int nfx_nfgrep_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-					    struct flow_ctx *fc, int verdict)
+					    const struct flow_ctx *fc, int verdict)
 {
-	struct flow_entry *e = fc->e;
-	struct nfg_args *a;
-	__u32 zero = 0;
-	bool client;
+	const struct flow_entry *e = fc->e;
 
-	if (!e || e->app_id || pkt->frag || verdict == XDP_DROP || verdict == XDP_ABORTED)
+	/*
+	 * As little as possible here: every value kept live across the flow
+	 * stage costs the pipeline's frame stack. The matcher filters the rest.
+	 */
+	if (verdict != XDP_PASS || !e || e->app_id)
 		return verdict;
-	/* SYNs carry no payload but the initial sequence numbers. */
-	if (pkt->payload_end <= pkt->payload_off &&
-	    !(pkt->l4proto == NFX_IPPROTO_TCP && (pkt->tcp_flags & NFX_TCP_SYN)))
-		return verdict;
-	if (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP)
-		return verdict;
-	a = bpf_map_lookup_elem(&nfx_nfg_args, &zero);
-	if (!a)
-		return verdict;
-	client = flow_is_orig(e, fc->dir);
-	a->hash = fc->hash;
-	a->meta = pkt->payload_off | (__u32)pkt->payload_end << 16;
-	a->info = pkt->l4_off | (__u32)pkt->l4proto << 16 | (__u32)client << 24;
-	a->srv_port = nfx_ntohs(client ? pkt->dport : pkt->sport);
-	a->verdict = verdict;
-	a->armed = 1;
 	bpf_tail_call(ctx, &nfx_nfg_jmp, 0);
-	a->armed = 0;
 	return verdict;			/* no matcher program in the slot */
 }
 
-/* Find the flow again (one lookup) and mark it. */
-static __always_inline void nfg_mark(struct xdp_md *ctx, __u64 hash, __u16 app, __u16 packets)
+/* The flow of the packet, as the flow stage found it (no accounting). */
+static __always_inline struct flow_entry *nfg_flow_of(struct xdp_md *ctx, struct nfx_pkt *pkt,
+						      struct flow_ctx *fc)
 {
-	struct flow_ctx fc = { .hash = hash };
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 secret[2] = { hash_key[0], hash_key[1] };
+	struct nfx_link_conf *lc;
 	struct flow_entry *e;
 
-	e = bpf_map_lookup_elem(&nfx_flows, &hash);
+	if (nfx_parse(data, data_end, pkt) != NFX_PARSE_L4)
+		return NULL;
+	lc = nfx_link_get();
+	if (!lc)
+		return NULL;
+	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, lc->zone,
+				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
+	fc->hash = nfx_flow_hash(&fc->key, secret);
+	e = bpf_map_lookup_elem(&nfx_flows, &fc->hash);
 	if (!e)
-		e = bpf_map_lookup_elem(&nfx_flows_new, &hash);
-	if (!e || e->app_id)
-		return;
-	e->app_id = app;
-	fc.e = e;
-	fc.key = e->key;
-	nfx_event_classified(ctx, &fc, app, packets);
+		e = bpf_map_lookup_elem(&nfx_flows_new, &fc->hash);
+	if (!e || !nfx_flow_key_eq(&e->key, &fc->key))
+		return NULL;
+	return e;
 }
 
 /*
  * The matcher program (tail call target). NFX_NFGREP_PROGRAM expands to it
  * after the pipeline's own program, so that the pipeline stays the first
- * program of the object (the one libxdp attaches).
+ * program of the object (the one libxdp attaches). It always passes: the
+ * stage only calls it for packets the pipeline passes.
  */
 #define NFX_NFGREP_PROGRAM						\
 SEC("xdp")								\
 int nfx_nfgrep(struct xdp_md *ctx)					\
 {									\
-	struct nfg_args *a;						\
-	__u32 zero = 0, verdict;					\
-	__u16 packets = 0;						\
+	struct flow_ctx fc = {};					\
+	struct nfx_pkt pkt;						\
+	struct flow_entry *e;						\
+	__u16 packets = 0;	/* packets inspected, for a later event field */ \
+	bool client;							\
 	int r;								\
 									\
-	a = bpf_map_lookup_elem(&nfx_nfg_args, &zero);			\
-	/* Entered other than from the stage: pass, touch nothing. */	\
-	if (!a || !a->armed)						\
+	e = nfg_flow_of(ctx, &pkt, &fc);				\
+	if (!e || e->app_id || pkt.frag ||				\
+	    (pkt.l4proto != NFX_IPPROTO_TCP && pkt.l4proto != NFX_IPPROTO_UDP)) \
 		return XDP_PASS;					\
-	a->armed = 0;							\
-	verdict = a->verdict;						\
-	r = nfx_nfg_run(ctx, a->hash, a->meta, a->info, a->srv_port, &packets); \
-	if (r > 0)							\
-		nfg_mark(ctx, a->hash, r, packets);			\
-	return verdict;							\
+	/* SYNs carry no payload but the initial sequence numbers. */	\
+	if (pkt.payload_end <= pkt.payload_off && !(pkt.tcp_flags & NFX_TCP_SYN)) \
+		return XDP_PASS;					\
+	client = flow_is_orig(e, fc.dir);				\
+	r = nfx_nfg_run(ctx, fc.hash,					\
+			pkt.payload_off | (__u32)pkt.payload_end << 16,	\
+			pkt.l4_off | (__u32)pkt.l4proto << 16 | (__u32)client << 24, \
+			nfx_ntohs(client ? pkt.dport : pkt.sport), &packets); \
+	if (r > 0 && !e->app_id) {					\
+		e->app_id = r;						\
+		nfg_classified(ctx, e, r);				\
+	}								\
+	return XDP_PASS;						\
 }									\
 struct nfg_jmp_map nfx_nfg_jmp SEC(".maps") = {				\
 	.values = { [0] = (void *)&nfx_nfgrep },			\
