@@ -55,9 +55,21 @@ struct {
 	__type(value, struct nfg_state);
 } nfx_nfg_state SEC(".maps");
 
+/*
+ * Per-CPU work area. Values the loop callbacks accumulate live here, not in
+ * the callback context on the stack: the verifier follows stack scalars
+ * precisely, so one that changes every iteration keeps a bpf_loop body
+ * from ever converging (6.8+ verify callbacks to a fixed point).
+ */
 struct nfg_scratch {
 	__u8 buf[NFG_SCAN];
-	__u64 pend[NFG_WORDS];		/* token end bits not handled yet (off the stack) */
+	__u64 pend[NFG_WORDS];		/* token end bits not handled yet */
+	__u64 complete;			/* decide: protocols complete, by index */
+	__u32 scan_end;			/* feed: where no pending token can end */
+	__u32 win;			/* decide: proto index + 1, 0 none */
+	__u8 win_port;			/* decide: the winner matched the port hint */
+	__u8 alive;			/* decide: some protocol can still complete */
+	__u8 pad[6];
 };
 
 struct {
@@ -148,18 +160,47 @@ static __always_inline bool nfg_cmp(__u8 op, __u32 a, __u32 b)
 enum { NFG_WAIT = 0, NFG_ADVANCE, NFG_FAIL };
 
 /*
+ * A helper's size argument, 1 <= n <= max (max a power of two) known to the
+ * caller, in a form whose bounds the 6.1 verifier follows (it learns
+ * nothing from a "!= 0" test and loses bounds across a select).
+ */
+static __always_inline __u32 nfg_size(__u32 n, __u32 max)
+{
+	return ((n - 1) & (max - 1)) + 1;
+}
+
+/*
+ * v & mask as the very instruction the index goes through: clang may
+ * otherwise check one register and index with another it derived, which
+ * older verifiers cannot relate.
+ */
+static __always_inline __u32 nfg_idx(__u32 v, __u32 mask)
+{
+	__u64 r = v;
+
+	asm volatile("%0 &= %1" : "+r"(r) : "i"(mask));
+	return r;
+}
+
+/*
  * Evaluate the current step of protocol p in direction d if it is not a
  * searched token: numbers and literals from the head, the first length.
+ * A global function: the verifier checks it once, on its own, instead of
+ * at every place a step can be settled from.
  */
-static __always_inline int nfg_eval(const struct nfg_prog *prog, struct nfg_state *st,
-				    __u32 p, __u32 d)
+__noinline int nfx_nfg_eval(const struct nfg_prog *prog, struct nfg_state *st, __u32 p, __u32 d)
 {
-	const struct nfg_proto *pr = &prog->proto[p & (NFG_MAX_PROTO - 1)];
-	struct nfg_dir_state *ds = &st->dir[d & 1];
+	const struct nfg_proto *pr;
+	struct nfg_dir_state *ds;
 	const struct nfg_step *s;
-	__u32 cur = st->step[p & (NFG_MAX_PROTO - 1)][d & 1];
-	__u32 avail = ds->pos < NFG_HEAD ? ds->pos : NFG_HEAD;
-	__u32 si, v = 0, k;
+	__u32 cur, avail, si, v = 0, k;
+
+	if (!prog || !st)
+		return NFG_WAIT;
+	pr = &prog->proto[p & (NFG_MAX_PROTO - 1)];
+	ds = &st->dir[d & 1];
+	cur = st->step[p & (NFG_MAX_PROTO - 1)][d & 1];
+	avail = ds->pos < NFG_HEAD ? ds->pos : NFG_HEAD;
 
 	if (cur >= pr->nsteps[d & 1])
 		return NFG_WAIT;
@@ -229,7 +270,7 @@ static long nfg_step_cb(__u32 k, void *arg)
 {
 	struct nfg_step_ctx *sc = arg;
 	__u8 *cur = &sc->st->step[sc->p & (NFG_MAX_PROTO - 1)][sc->d & 1];
-	int r = nfg_eval(sc->prog, sc->st, sc->p, sc->d);
+	int r = nfx_nfg_eval(sc->prog, sc->st, sc->p, sc->d);
 
 	if (r == NFG_WAIT)
 		return 1;
@@ -257,7 +298,6 @@ struct nfg_loop {
 	const __u8 *buf;
 	__u32 base;			/* stream offset of buf[0] */
 	__u32 d;
-	__u32 scan_end;			/* stream offset where no pending token can end */
 };
 
 /* A token ended at stream offset pos (inclusive): does its step take it? */
@@ -318,7 +358,7 @@ static long nfg_hits_cb(__u32 i, void *arg)
 		return 0;
 	hc->pend[w] = h & (h - 1);
 	bit = w * 64 + nfg_ctz64(h);
-	nfg_hit(hc->prog, hc->st, hc->prog->bit_tok[bit & (NFG_BITS - 1)], hc->d, hc->pos);
+	nfg_hit(hc->prog, hc->st, hc->prog->bit_tok[nfg_idx(bit, NFG_BITS - 1)], hc->d, hc->pos);
 	return 0;
 }
 
@@ -355,6 +395,18 @@ static long nfg_byte(__u32 i, void *arg)
 	return 0;
 }
 
+/* Keep the first NFG_HEAD bytes of the direction (one byte per call). */
+static long nfg_head_cb(__u32 i, void *arg)
+{
+	struct nfg_loop *lp = arg;
+	__u32 at = lp->base + i;
+
+	if (at >= NFG_HEAD)
+		return 1;
+	lp->st->dir[lp->d & 1].head[nfg_idx(at, NFG_HEAD - 1)] = lp->buf[i & (NFG_SCAN - 1)];
+	return 0;
+}
+
 static long nfg_settle_cb(__u32 p, void *arg)
 {
 	struct nfg_loop *lp = arg;
@@ -378,8 +430,8 @@ static long nfg_settle_cb(__u32 p, void *arg)
 	end = s->within ? s->within : lp->prog->max_bytes;
 	if (s->off != NFG_ANCHOR_NONE)
 		end = (s->rel ? lp->st->mark[p][d] : 0) + s->off + NFG_TOK_MAX;
-	if (end > lp->scan_end)
-		lp->scan_end = end;
+	if (end > lp->scr->scan_end)
+		lp->scr->scan_end = end;
 	return 0;
 }
 
@@ -393,40 +445,36 @@ static __always_inline void nfg_feed(const struct nfg_prog *prog, struct nfg_sta
 	struct nfg_dir_state *ds = &st->dir[d & 1];
 	const __u8 *buf = scr->buf;
 	struct nfg_loop lp = { .prog = prog, .st = st, .scr = scr, .buf = buf, .base = ds->pos, .d = d };
-	__u32 i, pos = ds->pos;
+	__u32 pos = ds->pos, end;
 
 	if (!ds->first_len)
 		ds->first_len = n;
 	/* Keep the head for numeric steps before anything is evaluated. */
-	for (i = pos; i < NFG_HEAD; i++) {
-		if (i - pos >= n)
-			break;
-		ds->head[i] = buf[(i - pos) & (NFG_SCAN - 1)];
-	}
+	if (pos < NFG_HEAD)
+		bpf_loop(n < NFG_HEAD ? n : NFG_HEAD, nfg_head_cb, &lp, 0);
 	ds->pos = pos + n;
 	/*
 	 * Steps that only need the head can go first; then the bytes, in
 	 * order, each token hit settling the steps behind it.
 	 */
+	scr->scan_end = 0;
 	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO,
 		 nfg_settle_cb, &lp, 0);
-	if (lp.scan_end <= pos) {
+	end = scr->scan_end;
+	if (end <= pos) {
 		/* No token pending here: skip the bytes, forget partial tokens. */
 		__builtin_memset(ds->d, 0, sizeof(ds->d));
 		return;
 	}
-	if (n > lp.scan_end - pos)
-		n = lp.scan_end - pos;
+	if (n > end - pos)
+		n = end - pos;
 	bpf_loop(n, nfg_byte, &lp, 0);
 }
 
 struct nfg_decide {
 	const struct nfg_prog *prog;
 	struct nfg_state *st;
-	__u64 complete;
-	__u32 win;			/* proto index + 1, 0 none */
-	bool win_port;
-	bool alive;			/* some protocol can still complete */
+	struct nfg_scratch *scr;	/* complete, win, win_port, alive */
 };
 
 static __always_inline bool nfg_port_match(const struct nfg_proto *pr, __u16 port)
@@ -458,22 +506,22 @@ static long nfg_decide_cb(__u32 p, void *arg)
 	if ((pr->flags & NFG_PF_PORTS_ONLY) && !pm)
 		return 0;
 	if (c < pr->nsteps[0] || s < pr->nsteps[1]) {
-		dc->alive = true;
+		dc->scr->alive = 1;
 		return 0;
 	}
 	if (pr->parent != NFG_PARENT_NONE) {
-		if (!(dc->complete & (1ull << (pr->parent & 63))))
+		if (!(dc->scr->complete & (1ull << (pr->parent & 63))))
 			return 0;
-		dc->complete |= 1ull << p;
-		if (dc->win == pr->parent + 1u)
-			dc->win = p + 1;	/* descend to the sub-protocol */
+		dc->scr->complete |= 1ull << p;
+		if (dc->scr->win == pr->parent + 1u)
+			dc->scr->win = p + 1;	/* descend to the sub-protocol */
 		return 0;
 	}
-	dc->complete |= 1ull << p;
+	dc->scr->complete |= 1ull << p;
 	/* Top level: the first one wins, unless a later one matches the port. */
-	if (!dc->win || (pm && !dc->win_port)) {
-		dc->win = p + 1;
-		dc->win_port = pm;
+	if (!dc->scr->win || (pm && !dc->scr->win_port)) {
+		dc->scr->win = p + 1;
+		dc->scr->win_port = pm;
 	}
 	return 0;
 }
@@ -549,7 +597,7 @@ static __always_inline int nfx_nfg_run(struct xdp_md *ctx, __u64 hash, __u32 met
 			/* Ahead of a gap: keep it for later if there is room. */
 			st->ooo++;
 			if (!st->hold_len && n <= NFG_HOLD) {
-				if (bpf_xdp_load_bytes(ctx, off, st->hold, n & (NFG_HOLD - 1) ? n & (NFG_HOLD - 1) : NFG_HOLD))
+				if (bpf_xdp_load_bytes(ctx, off, st->hold, nfg_size(n, NFG_HOLD)))
 					return 0;
 				st->hold_len = n;
 				st->hold_seq = seq;
@@ -579,7 +627,7 @@ static __always_inline int nfx_nfg_run(struct xdp_md *ctx, __u64 hash, __u32 met
 		n = prog->max_bytes - ds->pos;
 	if (n > NFG_SCAN)
 		n = NFG_SCAN;
-	if (n == 0 || bpf_xdp_load_bytes(ctx, off, scr->buf, n))
+	if (n == 0 || bpf_xdp_load_bytes(ctx, off, scr->buf, nfg_size(n, NFG_SCAN)))
 		goto decide;
 	nfg_feed(prog, st, scr, n, d);
 
@@ -603,10 +651,15 @@ static __always_inline int nfx_nfg_run(struct xdp_md *ctx, __u64 hash, __u32 met
 decide:
 	dc.prog = prog;
 	dc.st = st;
+	dc.scr = scr;
+	scr->complete = 0;
+	scr->win = 0;
+	scr->win_port = 0;
+	scr->alive = 0;
 	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO,
 		 nfg_decide_cb, &dc, 0);
-	if (dc.win) {
-		const struct nfg_proto *wp = &prog->proto[(dc.win - 1) & (NFG_MAX_PROTO - 1)];
+	if (scr->win) {
+		const struct nfg_proto *wp = &prog->proto[(scr->win - 1) & (NFG_MAX_PROTO - 1)];
 
 		*packets = st->packets;
 		if (!(wp->flags & NFG_PF_HAS_CHILD) || st->packets >= prog->max_packets ||
@@ -614,10 +667,10 @@ decide:
 			bpf_map_delete_elem(&nfx_nfg_state, &hash);
 			return wp->app_id;
 		}
-		st->best = dc.win;
+		st->best = scr->win;
 		return 0;
 	}
-	if (!dc.alive || st->packets >= prog->max_packets) {
+	if (!scr->alive || st->packets >= prog->max_packets) {
 		*packets = st->packets;
 		bpf_map_delete_elem(&nfx_nfg_state, &hash);
 		return NFG_APP_NONE;
@@ -646,28 +699,34 @@ static __always_inline int nfx_nfgrep_stage(struct xdp_md *ctx, const struct nfx
 	return verdict;			/* no matcher program in the slot */
 }
 
-/* The flow of the packet, as the flow stage found it (no accounting). */
+/*
+ * The flow of the packet, as the flow stage found it (no accounting). Lean
+ * on stack: the matcher's loops nest six frames deep, all within 512 bytes.
+ */
 static __always_inline struct flow_entry *nfg_flow_of(struct xdp_md *ctx, struct nfx_pkt *pkt,
-						      struct flow_ctx *fc)
+						      __u64 *hash, int *dir)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u64 secret[2] = { hash_key[0], hash_key[1] };
 	struct nfx_link_conf *lc;
 	struct flow_entry *e;
+	struct flow_key key;
+	__u64 secret[2];
 
 	if (nfx_parse(data, data_end, pkt) != NFX_PARSE_L4)
 		return NULL;
 	lc = nfx_link_get();
 	if (!lc)
 		return NULL;
-	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, lc->zone,
-				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
-	fc->hash = nfx_flow_hash(&fc->key, secret);
-	e = bpf_map_lookup_elem(&nfx_flows, &fc->hash);
+	*dir = nfx_flow_key_make(&key, pkt->family, pkt->l4proto, lc->zone,
+				 &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
+	secret[0] = hash_key[0];	/* volatile: set by the loader, never folded */
+	secret[1] = hash_key[1];
+	*hash = nfx_flow_hash(&key, secret);
+	e = bpf_map_lookup_elem(&nfx_flows, hash);
 	if (!e)
-		e = bpf_map_lookup_elem(&nfx_flows_new, &fc->hash);
-	if (!e || !nfx_flow_key_eq(&e->key, &fc->key))
+		e = bpf_map_lookup_elem(&nfx_flows_new, hash);
+	if (!e || !nfx_flow_key_eq(&e->key, &key))
 		return NULL;
 	return e;
 }
@@ -682,22 +741,23 @@ static __always_inline struct flow_entry *nfg_flow_of(struct xdp_md *ctx, struct
 SEC("xdp")								\
 int nfx_nfgrep(struct xdp_md *ctx)					\
 {									\
-	struct flow_ctx fc = {};					\
 	struct nfx_pkt pkt;						\
 	struct flow_entry *e;						\
+	__u64 hash = 0;							\
+	int dir = 0;							\
 	__u16 packets = 0;	/* packets inspected, for a later event field */ \
 	bool client;							\
 	int r;								\
 									\
-	e = nfg_flow_of(ctx, &pkt, &fc);				\
+	e = nfg_flow_of(ctx, &pkt, &hash, &dir);			\
 	if (!e || e->app_id || pkt.frag ||				\
 	    (pkt.l4proto != NFX_IPPROTO_TCP && pkt.l4proto != NFX_IPPROTO_UDP)) \
 		return XDP_PASS;					\
 	/* SYNs carry no payload but the initial sequence numbers. */	\
 	if (pkt.payload_end <= pkt.payload_off && !(pkt.tcp_flags & NFX_TCP_SYN)) \
 		return XDP_PASS;					\
-	client = flow_is_orig(e, fc.dir);				\
-	r = nfx_nfg_run(ctx, fc.hash,					\
+	client = flow_is_orig(e, dir);					\
+	r = nfx_nfg_run(ctx, hash,					\
 			pkt.payload_off | (__u32)pkt.payload_end << 16,	\
 			pkt.l4_off | (__u32)pkt.l4proto << 16 | (__u32)client << 24, \
 			nfx_ntohs(client ? pkt.dport : pkt.sport), &packets); \
