@@ -298,6 +298,7 @@ struct nfg_loop {
 	const __u8 *buf;
 	__u32 base;			/* stream offset of buf[0] */
 	__u32 d;
+	__u32 n;			/* bytes in buf */
 };
 
 /* A token ended at stream offset pos (inclusive): does its step take it? */
@@ -362,19 +363,18 @@ static long nfg_hits_cb(__u32 i, void *arg)
 	return 0;
 }
 
-static long nfg_byte(__u32 i, void *arg)
+#define NFG_BYTES_PER_CALL 4
+
+/* One byte through the automaton; token ends go to nfg_hit(). */
+static __always_inline void nfg_one_byte(struct nfg_loop *lp, __u32 i)
 {
-	struct nfg_loop *lp = arg;
 	const struct nfg_prog *prog = lp->prog;
-	struct nfg_state *st = lp->st;
-	struct nfg_dir_state *ds;
+	struct nfg_dir_state *ds = &lp->st->dir[lp->d & 1];
 	struct nfg_hits hc;
 	__u64 hit = 0, dw;
-	__u32 c, w, d = lp->d & 1;
+	__u32 c, w;
 
 	c = lp->buf[i & (NFG_SCAN - 1)];
-	ds = &st->dir[d];
-	hc.pend = lp->scr->pend;
 	/* Shift-And: every token advances by one byte at once. */
 #pragma unroll
 	for (w = 0; w < NFG_WORDS; w++) {
@@ -382,16 +382,34 @@ static long nfg_byte(__u32 i, void *arg)
 			break;
 		dw = ((ds->d[w] << 1) | prog->start[w]) & prog->mask[c][w];
 		ds->d[w] = dw;
-		hc.pend[w] = dw & prog->final[w];
-		hit |= hc.pend[w];
+		hit |= dw & prog->final[w];
 	}
 	if (likely(!hit))
-		return 0;
+		return;
+#pragma unroll
+	for (w = 0; w < NFG_WORDS; w++)
+		lp->scr->pend[w] = ds->d[w] & prog->final[w];
+	hc.pend = lp->scr->pend;
 	hc.prog = prog;
-	hc.st = st;
-	hc.d = d;
+	hc.st = lp->st;
+	hc.d = lp->d & 1;
 	hc.pos = lp->base + i;
 	bpf_loop(NFG_WORDS * 4, nfg_hits_cb, &hc, 0);
+}
+
+/* A few bytes per call: the call is a good part of a byte's cost. */
+static long nfg_byte(__u32 it, void *arg)
+{
+	struct nfg_loop *lp = arg;
+	__u32 k, i;
+
+#pragma unroll
+	for (k = 0; k < NFG_BYTES_PER_CALL; k++) {
+		i = it * NFG_BYTES_PER_CALL + k;
+		if (i >= lp->n)
+			return 1;
+		nfg_one_byte(lp, i);
+	}
 	return 0;
 }
 
@@ -468,7 +486,8 @@ static __always_inline void nfg_feed(const struct nfg_prog *prog, struct nfg_sta
 	}
 	if (n > end - pos)
 		n = end - pos;
-	bpf_loop(n, nfg_byte, &lp, 0);
+	lp.n = n;
+	bpf_loop((n + NFG_BYTES_PER_CALL - 1) / NFG_BYTES_PER_CALL, nfg_byte, &lp, 0);
 }
 
 struct nfg_decide {
