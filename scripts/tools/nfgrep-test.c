@@ -65,6 +65,7 @@ static struct nfg_prog active;
 static char names[NFG_APPS_MAX][NFG_NAME_MAX];
 static bool timing, quiet, verbose;
 static int repeat = 1;
+static bool counting = true;	/* off during the warm-up run */
 static __u64 total_ns, total_bytes, total_pkts;
 
 static int usage(void)
@@ -205,9 +206,11 @@ static int run_packet(const __u8 *data, __u32 len)
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_xdp), &opts);
 	if (err)
 		return -errno;
-	total_ns += opts.duration;
-	total_bytes += len;
-	total_pkts++;
+	if (counting) {
+		total_ns += opts.duration;
+		total_bytes += len;
+		total_pkts++;
+	}
 	if (!f)
 		return 0;
 	f->packets++;
@@ -378,8 +381,11 @@ int main(int argc, char **argv)
 		}
 		int r;
 
-		for (r = 0; r < repeat && !ret; r++)
+		/* With repeats, the first run is a warm-up and not timed. */
+		for (r = 0; r < repeat && !ret; r++) {
+			counting = repeat == 1 || r > 0;
 			ret = run_pcap(argv[i], &mismatches, r == repeat - 1);
+		}
 		if (ret)
 			goto out;
 	}
