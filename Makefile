@@ -60,7 +60,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 
 .PHONY: all bpf loader tests tools check check-unit asan demo bench vmlinux \
-	clean install deps help
+	clean install deps help lint format fuzz fuzz-build
 .DEFAULT_GOAL := all
 
 all: bpf loader tests tools
@@ -126,6 +126,14 @@ asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" tests
+
+# Format, static analysis and semantic patches: selftests/lint/test_*.sh.
+lint: bpf
+	$(Q)selftests/run.sh lint
+
+# Rewrite what `make lint` reports as misformatted (only the lines that differ).
+format:
+	$(Q)scripts/lint/format-check.sh --fix
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

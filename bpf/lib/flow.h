@@ -64,8 +64,7 @@ static __always_inline bool flow_is_orig(const struct flow_entry *e, int dir)
 	return (dir == FLOW_DIR_HI_LO) == !!(e->flags & FLOW_F_INIT_HI);
 }
 
-static __always_inline __u32 flow_timeout(const struct flow_entry *e,
-					  const struct nfx_config *cfg)
+static __always_inline __u32 flow_timeout(const struct flow_entry *e, const struct nfx_config *cfg)
 {
 	const struct nfx_timeouts *t = &cfg->timeouts;
 
@@ -83,8 +82,8 @@ static __always_inline __u32 flow_timeout(const struct flow_entry *e,
 	return t->other;
 }
 
-static __always_inline bool flow_expired(const struct flow_entry *e,
-					 const struct nfx_config *cfg, __u64 now)
+static __always_inline bool flow_expired(const struct flow_entry *e, const struct nfx_config *cfg,
+					 __u64 now)
 {
 	return now - e->last_seen > (__u64)flow_timeout(e, cfg) * 1000000000ull;
 }
@@ -159,8 +158,7 @@ static __always_inline bool flow_tcp_update(struct flow_entry *e, int dir, __u8 
 	return true;
 }
 
-static __always_inline void flow_entry_init(struct flow_entry *e,
-					    const struct flow_ctx *fc,
+static __always_inline void flow_entry_init(struct flow_entry *e, const struct flow_ctx *fc,
 					    const struct nfx_pkt *pkt)
 {
 	__builtin_memset(e, 0, sizeof(*e));
@@ -241,9 +239,10 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
  * first packet. Packets without ports (later fragments, ESP, ...) and ICMP
  * errors are not tracked here.
  */
-static __always_inline struct flow_entry *
-nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-	       const struct nfx_config *cfg, __u16 zone, struct flow_ctx *fc)
+static __always_inline struct flow_entry *nfx_flow_stage(struct xdp_md *ctx,
+							 const struct nfx_pkt *pkt,
+							 const struct nfx_config *cfg, __u16 zone,
+							 struct flow_ctx *fc)
 {
 	struct flow_entry *e;
 	__u8 seen;
@@ -253,16 +252,16 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		if (!nfx_icmp_is_echo(pkt->family, pkt->icmp_type))
 			return NULL;
 	}
-	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, zone,
-				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
+	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, zone, &pkt->saddr,
+				    pkt->sport, &pkt->daddr, pkt->dport);
 	fc->hash = nfx_flow_hash(&fc->key, secret);
 	fc->now = bpf_ktime_get_ns();
 
 	e = flow_lookup(fc);
 	if (e && flow_expired(e, cfg, fc->now)) {
 		/* A stale entry for the same tuple: start the flow afresh. */
-		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows :
-				    (void *)&nfx_flows_new, &fc->hash);
+		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows : (void *)&nfx_flows_new,
+				    &fc->hash);
 		e = NULL;
 		fc->assured_tier = false;
 	}
@@ -293,7 +292,7 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		/* Picked up mid-stream: established once both sides talk. */
 		if (e->tcp_state == FLOW_TCP_NONE &&
 		    (e->flags & (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI)) ==
-		    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
+			    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
 			e->tcp_state = FLOW_TCP_ESTABLISHED;
 	}
 

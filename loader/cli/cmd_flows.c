@@ -43,14 +43,22 @@ static int parse_filter(struct cli_ctx *ctx, int argc, char **argv, struct flow_
 		}
 		if (strcmp(w, "proto") && strcmp(w, "state") && strcmp(w, "port") &&
 		    strcmp(w, "host") && strcmp(w, "zone"))
-			return cli_usage(ctx, "filter word %d: unknown '%s' (proto, state, port, host, zone, assured, unassured)",
-					 i + 1, w);
+			return cli_usage(
+				ctx,
+				"filter word %d: unknown '%s' (proto, state, port, host, zone, assured, unassured)",
+				i + 1, w);
 		if (!val)
 			return cli_usage(ctx, "filter word %d: '%s' needs a value", i + 1, w);
 		i++;
 		if (!strcmp(w, "proto")) {
-			static const struct { const char *n; int p; } names[] = {
-				{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+			static const struct {
+				const char *n;
+				int p;
+			} names[] = {
+				{ "tcp", 6 },
+				{ "udp", 17 },
+				{ "icmp", 1 },
+				{ "icmpv6", 58 },
 			};
 			for (k = 0; k < 4 && strcmp(names[k].n, val); k++)
 				;
@@ -60,18 +68,23 @@ static int parse_filter(struct cli_ctx *ctx, int argc, char **argv, struct flow_
 			}
 			n = strtoul(val, &end, 10);
 			if (*end || n > 255)
-				return cli_usage(ctx, "filter word %d: '%s' is not a protocol", i + 1, val);
+				return cli_usage(ctx, "filter word %d: '%s' is not a protocol",
+						 i + 1, val);
 			f->proto = n;
 		} else if (!strcmp(w, "state")) {
-			for (k = 0; k < FLOW_TCP_STATE_MAX && strcasecmp(flow_tcp_state_names[k], val); k++)
+			for (k = 0;
+			     k < FLOW_TCP_STATE_MAX && strcasecmp(flow_tcp_state_names[k], val);
+			     k++)
 				;
 			if (k == FLOW_TCP_STATE_MAX)
-				return cli_usage(ctx, "filter word %d: '%s' is not a TCP state", i + 1, val);
+				return cli_usage(ctx, "filter word %d: '%s' is not a TCP state",
+						 i + 1, val);
 			f->state = k;
 		} else if (!strcmp(w, "port") || !strcmp(w, "zone")) {
 			n = strtoul(val, &end, 0);
 			if (*end || !*val || n > 65535)
-				return cli_usage(ctx, "filter word %d: '%s' is not a %s number", i + 1, val, w);
+				return cli_usage(ctx, "filter word %d: '%s' is not a %s number",
+						 i + 1, val, w);
 			if (w[0] == 'p')
 				f->port = n;
 			else
@@ -79,7 +92,9 @@ static int parse_filter(struct cli_ctx *ctx, int argc, char **argv, struct flow_
 		} else {
 			f->host_family = nfx_addr_parse(val, &f->host);
 			if (f->host_family < 0)
-				return cli_usage(ctx, "filter word %d: '%s' is not an IPv4 or IPv6 address", i + 1, val);
+				return cli_usage(
+					ctx, "filter word %d: '%s' is not an IPv4 or IPv6 address",
+					i + 1, val);
 			f->has_host = true;
 		}
 	}
@@ -100,14 +115,13 @@ static bool filter_match(const struct flow_filter *f, const struct flow_entry *e
 		return false;
 	if (f->port >= 0 && ntohs(k->lo_port) != f->port && ntohs(k->hi_port) != f->port)
 		return false;
-	if (f->has_host && (k->family != f->host_family ||
-			    (memcmp(&k->lo_addr, &f->host, 16) && memcmp(&k->hi_addr, &f->host, 16))))
+	if (f->has_host && (k->family != f->host_family || (memcmp(&k->lo_addr, &f->host, 16) &&
+							    memcmp(&k->hi_addr, &f->host, 16))))
 		return false;
 	return true;
 }
 
 struct flows_walk {
-	struct cli_ctx *ctx;
 	const struct flow_filter *filter;
 	struct json_writer *jw;
 	__u64 now;
@@ -127,7 +141,7 @@ static void flag_string(const struct flow_entry *e, char *buf)
 		*p++ = 'K';
 	if (e->flags & FLOW_F_MIDSTREAM)
 		*p++ = 'M';
-	if (!(e->flags & (e->flags & FLOW_F_INIT_HI ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI)))
+	if (!(e->flags & ((e->flags & FLOW_F_INIT_HI) ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI)))
 		*p++ = 'U';	/* UNREPLIED */
 	if (p == buf)
 		*p++ = '-';
@@ -166,7 +180,10 @@ static int print_flow(const struct flow_entry *e, void *arg)
 		jw_kstr(jw, "dst", dst);
 		jw_ku64(jw, "dport", v.dport);
 		jw_ku64(jw, "zone", e->key.zone);
-		jw_kstr(jw, "state", e->key.proto == 6 ? flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] : "");
+		jw_kstr(jw, "state",
+			e->key.proto == 6 ?
+				flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] :
+				"");
 		jw_kbool(jw, "assured", e->flags & FLOW_F_ASSURED);
 		jw_kbool(jw, "adopted", e->flags & FLOW_F_ADOPTED);
 		jw_kstr(jw, "flags", flags);
@@ -188,8 +205,7 @@ static int print_flow(const struct flow_entry *e, void *arg)
 	printf("%-6s %-47s %-11s %-5s %7s/%-7s %8s/%-8s %7.1f %6.1f\n",
 	       nfx_proto_name(e->key.proto), ep,
 	       e->key.proto == 6 ? flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] : "-",
-	       flags,
-	       cli_fmt_count(b[0], sizeof(b[0]), v.orig_packets),
+	       flags, cli_fmt_count(b[0], sizeof(b[0]), v.orig_packets),
 	       cli_fmt_count(b[1], sizeof(b[1]), v.reply_packets),
 	       cli_fmt_bytes(b[2], sizeof(b[2]), v.orig_bytes),
 	       cli_fmt_bytes(b[3], sizeof(b[3]), v.reply_bytes), age, idle);
@@ -223,7 +239,8 @@ static int flows_one(struct cli_ctx *ctx, const char *ifname, struct flows_walk 
 static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, char **argv)
 {
 	struct flow_filter filter;
-	struct flows_walk w = { .ctx = ctx, .filter = &filter, .now = nfx_now_ns(),
+	struct flows_walk w = { .filter = &filter,
+				.now = nfx_now_ns(),
 				.count_only = cli_flag(cli_current, v, "count") };
 	char **links = NULL, *one[2] = { NULL, NULL };
 	int i, ret = 0;
@@ -255,8 +272,8 @@ static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 		jw_arr_start(w.jw);
 	} else if (!w.count_only) {
 		printf("%-6s %-47s %-11s %-5s %15s %17s %7s %6s\n", "proto",
-		       "initiator -> responder", "state", "flags", "packets o/r",
-		       "bytes o/r", "age", "idle");
+		       "initiator -> responder", "state", "flags", "packets o/r", "bytes o/r",
+		       "age", "idle");
 	}
 	for (i = 0; (one[0] ? one : links)[i] && !ret; i++)
 		ret = flows_one(ctx, (one[0] ? one : links)[i], &w);
