@@ -582,8 +582,8 @@ int nfx_link_open(const char *ifname, const char *pin_root, struct nfx_link **ou
 			close(fd);
 			continue;
 		}
-		snprintf(link->maps[link->nmaps].name, sizeof(link->maps[0].name), "%s",
-			 de->d_name);
+		/* Fits: names this long were skipped above. */
+		memcpy(link->maps[link->nmaps].name, de->d_name, strlen(de->d_name) + 1);
 		link->maps[link->nmaps++].fd = fd;
 	}
 	closedir(d);
