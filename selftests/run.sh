@@ -19,7 +19,7 @@ suites=${*:-$default_suites}
 tests_of() {
 	case $1 in
 	unit) ls "$NFX_BUILD"/selftests/unit/test_* 2>/dev/null | grep -v '\.[od]$' ;;
-	asan) ls "$PWD"/build-asan/selftests/unit/test_* 2>/dev/null | grep -v '\.[od]$' ;;
+	asan) ls "$PWD"/build-asan/selftests/{unit,bpf}/test_* 2>/dev/null | grep -v '\.[od]$' ;;
 	bpf) ls "$NFX_BUILD"/selftests/bpf/test_* 2>/dev/null | grep -v '\.[od]$' ;;
 	e2e|lint|fuzz|vm) ls selftests/"$1"/test_*.sh 2>/dev/null ;;
 	vmtest) ls selftests/vmtest.sh 2>/dev/null ;;
@@ -47,6 +47,7 @@ for item in "${list[@]}"; do
 	out=$(mktemp)
 	if [ "$suite" = asan ]; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
+		LSAN_OPTIONS=suppressions=$PWD/selftests/lsan.supp:print_suppressions=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			timeout -k 10 "$TIMEOUT" "$path" >"$out" 2>&1
 	else
