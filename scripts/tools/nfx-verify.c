@@ -108,7 +108,8 @@ static int set_rodata(struct bpf_object *obj, const struct verify_opts *o)
 			if (strcmp(btf__name_by_offset(btf, var->name_off), o->defs[i].name))
 				continue;
 			if (vs->size > sizeof(v) || vs->offset + vs->size > size) {
-				fprintf(stderr, "nfx-verify: %s: %s is not an integer up to 8 bytes\n",
+				fprintf(stderr,
+					"nfx-verify: %s: %s is not an integer up to 8 bytes\n",
 					bpf_object__name(obj), o->defs[i].name);
 				err = -EINVAL;
 				goto out;
@@ -128,8 +129,8 @@ out:
 }
 
 /* Load only program number idx of path, and read back what the kernel made of it. */
-static int verify_one(const char *path, int idx, const struct verify_opts *o,
-		      struct prog_result *r, char *log)
+static int verify_one(const char *path, int idx, const struct verify_opts *o, struct prog_result *r,
+		      char *log)
 {
 	struct bpf_program *prog, *target = NULL;
 	struct bpf_prog_info info = {};
@@ -235,7 +236,8 @@ static int verify_object(const char *path, const struct verify_opts *o, const ch
 
 		err = verify_one(path, i, o, &r, log);
 		if (err) {
-			fprintf(stderr, "nfx-verify: %s: program %d: %s\n", path, i, strerror(-err));
+			fprintf(stderr, "nfx-verify: %s: program %d: %s\n", path, i,
+				strerror(-err));
 			return err;
 		}
 		if (!r.loaded)
@@ -319,8 +321,9 @@ int main(int argc, char **argv)
 	}
 	uname(&uts);
 	if (!o.json)
-		printf("# kernel %s\n%-16s %-24s %-12s %-8s %7s %7s %7s %9s\n", uts.release, "object",
-		       "program", "section", "result", "insns", "xlated", "jited", "verified");
+		printf("# kernel %s\n%-16s %-24s %-12s %-8s %7s %7s %7s %9s\n", uts.release,
+		       "object", "program", "section", "result", "insns", "xlated", "jited",
+		       "verified");
 	if (optind == argc) {
 		for (i = 0; i < (int)g.gl_pathc; i++)
 			if (verify_object(g.gl_pathv[i], &o, uts.release, log, &rejected))
