@@ -625,10 +625,16 @@ int nfx_ct_listener_fd(struct nfx_ct_listener *ct)
 	return mnl_socket_get_fd(ct->nl);
 }
 
-/* Wait up to wait_ms, then read every queued datagram. */
+/*
+ * Wait up to wait_ms, then read every queued datagram. After an overrun
+ * the messages still queued are older than anything a dump would show,
+ * so they are delivered first and the table is re-read once the queue is
+ * empty.
+ */
 int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms)
 {
 	struct pollfd p = { .fd = mnl_socket_get_fd(ct->nl), .events = POLLIN };
+	bool resync = false;
 	int r, n = 0;
 
 	r = poll(&p, 1, wait_ms);
@@ -640,19 +646,23 @@ int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms)
 		ssize_t len = recv(p.fd, ct->buf, ct->buflen, 0);
 
 		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
 				/* count unknown: the kernel dropped at least one */
 				nfx_events_lost(ct->evs, 0, NFX_EV_SRC_CT, 1);
-				r = nfx_ct_resync(ct);
-				if (r < 0)
-					return r;
+				resync = true;
 				continue;
 			}
-			return -errno;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			if (!resync)
+				break;
+			resync = false;
+			r = nfx_ct_resync(ct);
+			if (r < 0)
+				return r;
+			continue;	/* events that came during the dump */
 		}
 		r = ct_deliver_buf(ct, ct->buf, (size_t)len);
 		if (r < 0)
