@@ -181,9 +181,20 @@ static int cmp_ts(const void *a, const void *b)
 }
 
 /* Deliver what is batched, oldest first; keeps the rest if cb stops. */
+static bool batch_sorted(const struct nfx_event *b, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_ts(&b[i - 1], &b[i]) > 0)
+			return false;
+	return true;
+}
+
 static void batch_flush(struct nfx_events *evs)
 {
-	if (evs->head == 0 && evs->nbatch > 1)
+	/* one busy CPU (the common case under load) is already in order */
+	if (evs->head == 0 && evs->nbatch > 1 && !batch_sorted(evs->batch, evs->nbatch))
 		qsort(evs->batch, evs->nbatch, sizeof(*evs->batch), cmp_ts);
 	while (evs->head < evs->nbatch && !evs->stop) {
 		const struct nfx_event *ev = &evs->batch[evs->head++];
