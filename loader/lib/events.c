@@ -308,7 +308,7 @@ int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,
 	evs->cb_ctx = o.ctx;
 	evs->flush_ms = o.flush_ms > 0 ? o.flush_ms : NFX_EVENT_FLUSH_MS;
 	if (o.kernel) {
-		err = nfx_ct_listener_open(evs, o.rcvbuf, &evs->ct);
+		err = nfx_ct_listener_open(evs, o.rcvbuf, o.no_mmap, &evs->ct);
 		if (err)
 			goto fail;
 		*out = evs;
@@ -408,6 +408,8 @@ int nfx_events_get_stats(struct nfx_events *evs, struct nfx_events_stats *st)
 {
 	*st = evs->st;
 	st->rings = evs->ct ? 0 : evs->nrings;
+	st->transport = !evs->ct ? NFX_EVT_RINGS :
+			nfx_ct_listener_mmap(evs->ct) ? NFX_EVT_NLMMAP : NFX_EVT_NETLINK;
 	return 0;
 }
 
