@@ -13,7 +13,7 @@ F=$NFX_ROOT/filters
 P=$NFX_ROOT/selftests/data/pcap
 [ -x "$T" ] && [ -x "$NFG" ] || nfx_skip "build/tools/nfgrep-test not built"
 
-t_plan 8
+t_plan 9
 
 out=$("$T" -q -e "$P/expected.txt" "$F/all.nfg" "$P"/*.pcap 2>&1)
 rc=$?
@@ -58,4 +58,10 @@ id1=$(echo "$list" | jq -r '.protocols[] | select(.name == "ssh") | .id')
 nfx_loader nfgrep load "$F/misc.nfg" >/dev/null
 t_eq "reload keeps the app id of a name" \
 	"$(nfx_loader -j nfgrep list | jq -r '.protocols[] | select(.name == "ssh") | .id')" "$id1"
+# A compiled set loads like its sources.
+"$NFG" compile "$F/all.nfg" -o /tmp/nfx-t$nfx_id.nfgc >/dev/null
+nfx_loader nfgrep load /tmp/nfx-t$nfx_id.nfgc >/dev/null
+t_eq "compiled set loads: all protocols listed" \
+	"$(nfx_loader -j nfgrep list | jq '.protocols | length')" \
+	"$("$NFG" check "$F/all.nfg" | awk '{print $2}')"
 t_done

@@ -2,6 +2,9 @@
 /* The nfgrep compiler: code generation and error locations. */
 #include <stdio.h>
 #include <string.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "nfx/nfgc.h"
 #include "../lib/tap.h"
@@ -78,6 +81,37 @@ TEST(token_budget_is_enforced)
 	sprintf(p, " } }");
 	ASSERT_EQ(compile(src, &c, err), -22, "too many steps refused");
 	ASSERT_EQ(!!strstr(err, "steps in one direction"), 1, "says why");
+}
+
+TEST(blob_round_trip_and_corruption)
+{
+	struct nfg_compiled c, back;
+	char err[NFG_ERR_MAX], path[] = "/tmp/nfgrep-blob-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	ASSERT_TRUE(fd >= 0, "temporary file");
+	close(fd);
+	ASSERT_EQ(compile("protocol a { client { \"x\" at 0; } then b; }\n"
+			  "protocol a.b { client { \"yz\"; } }\n", &c, err), 0, "compiles");
+	ASSERT_EQ(nfg_write_blob(&c, path), 0, "written");
+	ASSERT_EQ(nfg_read_blob(path, &back, err, sizeof(err)), 0, "read back");
+	ASSERT_EQ(memcmp(back.prog, c.prog, sizeof(*c.prog)), 0, "same program");
+	ASSERT_STREQ(back.names[1], "a.b", "same names");
+	nfg_compiled_free(&back);
+	/* a token pointing past the protocols must be refused */
+	c.prog->tok[0].proto = 7;
+	ASSERT_EQ(nfg_write_blob(&c, path), 0, "corrupt one written");
+	ASSERT_EQ(nfg_read_blob(path, &back, err, sizeof(err)), -EINVAL, "corrupt refused");
+	ASSERT_TRUE(strstr(err, "corrupt") != NULL, "says so");
+	/* truncated */
+	f = fopen(path, "wb");
+	ASSERT_TRUE(f != NULL, "truncate");
+	fwrite("NFG1", 1, 4, f);
+	fclose(f);
+	ASSERT_EQ(nfg_read_blob(path, &back, err, sizeof(err)), -EINVAL, "short file refused");
+	unlink(path);
+	nfg_compiled_free(&c);
 }
 
 int main(void)
