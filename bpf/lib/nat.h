@@ -23,55 +23,54 @@ struct {
 	__type(value, struct nfx_nat_conf);
 } nfx_nat_conf SEC(".maps");
 
-struct nat_ctx {
-	struct nat66_ctx nx;
-	int verdict;		/* enum nfx_nat_verdict so far */
-	int res;		/* nfx_parse() result */
-	__u16 zone;		/* of the ingress link, for flow keys */
-};
-
 /*
- * The NAT halves are BPF subprograms, not inlined: each gets a stack
- * frame of its own next to the flow stage's instead of all of them
- * adding up in nfx_xdp's 512 bytes.
+ * The two NAT halves are global BPF functions: the verifier checks each
+ * once on its own rather than inline in nfx_xdp, and their stack frames
+ * stay small (state lives in nfx_nat_scratch) because nfx_xdp's frame plus
+ * the frames of the functions it calls may not pass 512 bytes.
  */
 
-/* Before the flow stage. Returns the verdict so far. */
-static __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, struct nat_ctx *nc)
+/* Before the flow stage. Returns enum nfx_nat_verdict. */
+__noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u16 zone)
 {
+	struct nat_scratch *s = nat_scratch_get();
+
+	if (!s || !pkt)
+		return NFX_NAT_PASS;
+	s->nx.active = 0;
+	s->verdict = NFX_NAT_PASS;
 	if (pkt->family != NFX_AF_INET6)
 		return NFX_NAT_PASS;
-	nc->verdict = nfx_npt_stage(ctx, pkt, nc->res);
-	if (nc->verdict == NFX_NAT_PASS)
-		nc->verdict = nfx_nat66_out(ctx, pkt, nc->res, nc->zone, &nc->nx);
-	return nc->verdict;
+	s->verdict = nfx_npt_stage(ctx, pkt, res, s);
+	if (s->verdict == NFX_NAT_PASS)
+		s->verdict = nfx_nat66_out(ctx, pkt, res, zone, s);
+	return s->verdict;
 }
 
 /* After the flow stage: the XDP action for the packet. */
-static __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt,
-				     struct flow_entry *e, int dir, struct nat_ctx *nc)
+__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e,
+			    int dir)
 {
+	struct nat_scratch *s = nat_scratch_get();
 	struct nfx_nat_conf *conf;
 	__u32 zero = 0;
+	int v;
 
-	if (pkt->family != NFX_AF_INET6)
+	if (!s || !pkt || pkt->family != NFX_AF_INET6)
 		return XDP_PASS;
-	if (nc->verdict == NFX_NAT_DROP)
+	if (s->verdict == NFX_NAT_DROP)
 		return XDP_DROP;
-	if (nc->nx.active || nc->verdict == NFX_NAT_PASS) {
-		int v = nfx_nat66_post(ctx, pkt, e, dir, &nc->nx);
-
-		if (v == NFX_NAT_DROP)
-			return XDP_DROP;
-		if (v == NFX_NAT_XLATED)
-			nc->verdict = v;
-	}
-	if (nc->verdict != NFX_NAT_XLATED)
+	v = nfx_nat66_post(ctx, pkt, e, dir, s);
+	if (v == NFX_NAT_DROP)
+		return XDP_DROP;
+	if (v == NFX_NAT_XLATED)
+		s->verdict = v;
+	if (s->verdict != NFX_NAT_XLATED)
 		return XDP_PASS;
 	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
 	if (conf && conf->fwd == NFX_FWD_KERNEL)
 		return XDP_PASS;
-	return nfx_fwd6(ctx, pkt);
+	return nfx_fwd6(ctx, pkt, &s->fib);
 }
 #endif /* __bpf__ */
 

@@ -46,15 +46,6 @@ struct {
 	__type(value, struct nat66_counters);
 } nfx_nat66_stats SEC(".maps");
 
-/* State carried from the pre-flow to the post-flow half of the stage. */
-struct nat66_ctx {
-	union nfx_addr orig_addr;	/* inside endpoint before translation */
-	__be16 orig_port;
-	__u8 active;			/* the pre half translated this packet */
-	__u8 kind;			/* enum nfx_nat_kind of the chosen tuple */
-	__u32 rule_id;
-};
-
 static __always_inline void nat66_count(__u32 id, int what)
 {
 	struct nat66_counters *c = bpf_map_lookup_elem(&nfx_nat66_stats, &id);
@@ -69,16 +60,16 @@ static __always_inline void nat66_count(__u32 id, int what)
  * eqn. 3): the address is in the pseudo-header, the port in the header.
  */
 static __always_inline int nat66_rewrite(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-					 bool src, const union nfx_addr *na, __be16 nport)
+					 bool src, const union nfx_addr *na, __be16 nport,
+					 struct nat_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l4off = pkt->l4_off;
 	struct ipv6hdr *ip6h;
-	union nfx_addr old;
 	__be16 *portp, *csump;
 	__u16 sum_old, sum_new, c;
-	__u8 *l4;
+	__u8 *l4, *oa;
 
 	if (pkt->l3_off > 64 || l4off > NFX_L4_OFF_MAX)
 		return -1;
@@ -101,8 +92,11 @@ static __always_inline int nat66_rewrite(struct xdp_md *ctx, const struct nfx_pk
 		csump = (__be16 *)(l4 + 2);
 		portp = (__be16 *)(l4 + 4);
 	}
-	__builtin_memcpy(&old, src ? &ip6h->saddr : &ip6h->daddr, 16);
-	sum_old = npt_csum_add(npt_addr_sum(&old), npt_w(*portp));
+	oa = src ? (__u8 *)&ip6h->saddr : (__u8 *)&ip6h->daddr;
+	/* One address at a time: summing both at once spills registers. */
+	__builtin_memcpy(&s->qa, oa, 16);
+	sum_old = npt_csum_add(npt_addr_sum(&s->qa), npt_w(*portp));
+	nfx_nat_barrier();
 	sum_new = npt_csum_add(npt_addr_sum(na), npt_w(nport));
 	c = (__u16)~npt_w(*csump);
 	c = npt_csum_add(c, (__u16)~sum_old);
@@ -111,24 +105,48 @@ static __always_inline int nat66_rewrite(struct xdp_md *ctx, const struct nfx_pk
 	/* UDP over IPv6 must carry a checksum; 0 means none (RFC 8200 §8.1). */
 	if (pkt->l4proto == NFX_IPPROTO_UDP && c == 0)
 		c = 0xffff;
-	if (src)
-		__builtin_memcpy(&ip6h->saddr, na, 16);
-	else
-		__builtin_memcpy(&ip6h->daddr, na, 16);
+	__builtin_memcpy(oa, na, 16);
 	*portp = nport;
 	*csump = npt_w(c);
 	return 0;
 }
 
-static __always_inline struct flow_entry *nat66_table_get(__u64 hash, const struct flow_key *key)
+/*
+ * One candidate port (bpf_loop callback, so the verifier walks it once
+ * instead of once per probe): free, stale, or already this connection's
+ * is taken (returns 1, stops the loop); a live entry of another endpoint
+ * or a different tuple in the slot means try the next one.
+ */
+static long nat66_probe(__u32 i, void *unused)
 {
-	struct flow_entry *e = bpf_map_lookup_elem(&nfx_flows, &hash);
+	struct nat_scratch *s = nat_scratch_get();
+	struct nfx_config *cfg = nfx_config_get();
+	struct flow_entry *e;
+	__u64 h;
+	__be16 port;
+	int dir;
 
+	if (!s || !cfg || !s->range)
+		return 1;
+	port = bpf_htons((__u16)(s->port_lo + (__u32)((s->base + i) % s->range)));
+	dir = nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, s->zone, &s->masq, port,
+				&s->dst, s->echo ? port : s->dport);
+	h = nfx_flow_hash(&s->key, s->secret);
+	e = bpf_map_lookup_elem(&nfx_flows, &h);
 	if (!e)
-		e = bpf_map_lookup_elem(&nfx_flows_new, &hash);
-	if (e && !nfx_flow_key_eq(&e->key, key))
-		return (void *)-1;	/* another tuple holds this slot */
-	return e;
+		e = bpf_map_lookup_elem(&nfx_flows_new, &h);
+	if (e) {
+		if (!nfx_flow_key_eq(&e->key, &s->key))
+			return 0;	/* another tuple holds the slot */
+		if (!flow_expired(e, cfg, s->now) &&
+		    (e->nat.kind == NFX_NAT_NONE || e->nat.port != s->sport ||
+		     __builtin_memcmp(e->nat.addr, &s->src, 16)))
+			return 0;	/* a live connection of someone else */
+	}
+	s->port = port;
+	s->dir = dir;
+	s->found = 1;
+	return 1;
 }
 
 /*
@@ -137,15 +155,10 @@ static __always_inline struct flow_entry *nat66_table_get(__u64 hash, const stru
  * entry keyed as the outside sees the connection.
  */
 static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt, int res,
-					 __u16 zone, struct nat66_ctx *nx)
+					 __u16 zone, struct nat_scratch *s)
 {
-	const struct nfx_config *cfg;
-	struct nfx_lpm6_key k = { .prefixlen = 128 };
-	__u64 secret[2] = { hash_key[0], hash_key[1] };
-	__u64 now, base;
 	struct nat66_rule *r;
-	struct flow_key key;
-	__u32 range, i;
+	__u64 unused = 0;
 	bool echo;
 
 	if (pkt->family != NFX_AF_INET6 || res != NFX_PARSE_L4 || pkt->ttl <= 1)
@@ -153,57 +166,51 @@ static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt
 	echo = pkt->l4proto == NFX_IPPROTO_ICMPV6 && pkt->icmp_type == 128;
 	if (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP && !echo)
 		return NFX_NAT_PASS;
-	k.addr = pkt->saddr;
-	r = bpf_map_lookup_elem(&nfx_nat66, &k);
-	if (!r || r->out_ifindex == ctx->ingress_ifindex)
+	s->k.prefixlen = 128;
+	__builtin_memcpy(s->k.addr, &pkt->saddr, 16);
+	r = bpf_map_lookup_elem(&nfx_nat66, &s->k);
+	if (!r || r->out_ifindex == ctx->ingress_ifindex || r->port_hi < r->port_lo)
 		return NFX_NAT_PASS;
-	k.addr = pkt->daddr;
-	if (bpf_map_lookup_elem(&nfx_nat66, &k))
+	__builtin_memcpy(s->k.addr, &pkt->daddr, 16);
+	if (bpf_map_lookup_elem(&nfx_nat66, &s->k))
 		return NFX_NAT_PASS;	/* inside to inside */
 
-	range = (__u32)r->port_hi - r->port_lo + 1;
-	cfg = nfx_config_get();
-	if (r->port_hi < r->port_lo || !cfg)
-		return NFX_NAT_PASS;
+	s->src = pkt->saddr;
+	s->dst = pkt->daddr;
+	s->sport = pkt->sport;
+	s->dport = pkt->dport;
+	s->masq = r->addr;
+	s->port_lo = r->port_lo;
+	s->range = (__u32)r->port_hi - r->port_lo + 1;
+	s->proto = pkt->l4proto;
+	s->echo = echo;
+	s->zone = zone;
+	s->found = 0;
+	s->secret[0] = hash_key[0];
+	s->secret[1] = hash_key[1];
 	/* The candidate sequence is a keyed function of the inside tuple. */
-	nfx_flow_key_make(&key, NFX_AF_INET6, pkt->l4proto, zone, &pkt->saddr, pkt->sport,
-			  &pkt->daddr, pkt->dport);
-	base = nfx_flow_hash(&key, secret);
-	now = bpf_ktime_get_ns();
-
-	for (i = 0; i < NAT66_PROBES; i++) {
-		__be16 port = bpf_htons((__u16)(r->port_lo + (__u32)((base + i) % range)));
-		struct flow_entry *e;
-		__u64 h;
-		int dir;
-
-		dir = nfx_flow_key_make(&key, NFX_AF_INET6, pkt->l4proto, zone, &r->addr, port,
-					&pkt->daddr, echo ? port : pkt->dport);
-		h = nfx_flow_hash(&key, secret);
-		e = nat66_table_get(h, &key);
-		if (e == (void *)-1)
-			continue;
-		if (e && !flow_expired(e, cfg, now) &&
-		    (e->nat.kind == NFX_NAT_NONE || e->nat.port != pkt->sport ||
-		     __builtin_memcmp(e->nat.addr, &pkt->saddr, 16)))
-			continue;	/* a live connection of someone else */
-		/* Free, stale, or this connection's own entry. */
-		nx->orig_addr = pkt->saddr;
-		nx->orig_port = pkt->sport;
-		nx->rule_id = r->id;
-		nx->kind = dir == FLOW_DIR_LO_HI ? NFX_NAT_MASQ_LO : NFX_NAT_MASQ_HI;
-		if (nat66_rewrite(ctx, pkt, true, &r->addr, port))
-			return NFX_NAT_PASS;
-		nx->active = 1;
-		pkt->saddr = r->addr;
-		pkt->sport = port;
-		if (echo)
-			pkt->dport = port;
-		nat66_count(r->id, NAT66_CNT_OUT_PKTS);
-		return NFX_NAT_XLATED;
+	nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, zone, &s->src, s->sport,
+			  &s->dst, s->dport);
+	s->base = nfx_flow_hash(&s->key, s->secret);
+	s->now = bpf_ktime_get_ns();
+	bpf_loop(NAT66_PROBES, nat66_probe, &unused, 0);
+	if (!s->found) {
+		nat66_count(r->id, NAT66_CNT_EXHAUSTED);
+		return NFX_NAT_DROP;
 	}
-	nat66_count(r->id, NAT66_CNT_EXHAUSTED);
-	return NFX_NAT_DROP;
+	s->nx.orig_addr = s->src;
+	s->nx.orig_port = s->sport;
+	s->nx.rule_id = r->id;
+	s->nx.kind = s->dir == FLOW_DIR_LO_HI ? NFX_NAT_MASQ_LO : NFX_NAT_MASQ_HI;
+	if (nat66_rewrite(ctx, pkt, true, &s->masq, s->port, s))
+		return NFX_NAT_PASS;
+	s->nx.active = 1;
+	pkt->saddr = s->masq;
+	pkt->sport = s->port;
+	if (echo)
+		pkt->dport = s->port;
+	nat66_count(r->id, NAT66_CNT_OUT_PKTS);
+	return NFX_NAT_XLATED;
 }
 
 /*
@@ -212,26 +219,24 @@ static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt
  * of its entry is a reply; translate its destination back.
  */
 static __always_inline int nfx_nat66_post(struct xdp_md *ctx, struct nfx_pkt *pkt,
-					  struct flow_entry *e, int dir, struct nat66_ctx *nx)
+					  struct flow_entry *e, int dir, struct nat_scratch *s)
 {
-	struct nfx_lpm6_key k = { .prefixlen = 128 };
 	struct nat66_rule *r;
-	union nfx_addr a;
 
-	if (nx->active) {
+	if (s->nx.active) {
 		if (!e)
 			return NFX_NAT_XLATED;	/* untracked (table full): still sent */
 		if (e->nat.kind == NFX_NAT_NONE) {
-			__builtin_memcpy(e->nat.addr, &nx->orig_addr, 16);
-			e->nat.port = nx->orig_port;
-			e->nat.kind = nx->kind;
-			nat66_count(nx->rule_id, NAT66_CNT_NEW);
+			__builtin_memcpy(e->nat.addr, &s->nx.orig_addr, 16);
+			e->nat.port = s->nx.orig_port;
+			e->nat.kind = s->nx.kind;
+			nat66_count(s->nx.rule_id, NAT66_CNT_NEW);
 			return NFX_NAT_XLATED;
 		}
-		if (e->nat.port != nx->orig_port ||
-		    __builtin_memcmp(e->nat.addr, &nx->orig_addr, 16)) {
+		if (e->nat.port != s->nx.orig_port ||
+		    __builtin_memcmp(e->nat.addr, &s->nx.orig_addr, 16)) {
 			/* Another CPU took the port between probe and create. */
-			nat66_count(nx->rule_id, NAT66_CNT_RACE);
+			nat66_count(s->nx.rule_id, NAT66_CNT_RACE);
 			return NFX_NAT_DROP;
 		}
 		return NFX_NAT_XLATED;
@@ -243,11 +248,12 @@ static __always_inline int nfx_nat66_post(struct xdp_md *ctx, struct nfx_pkt *pk
 		return NFX_NAT_PASS;
 	if (pkt->ttl <= 1)
 		return NFX_NAT_PASS;
-	__builtin_memcpy(&a, e->nat.addr, 16);
-	if (nat66_rewrite(ctx, pkt, false, &a, e->nat.port))
+	__builtin_memcpy(&s->a, e->nat.addr, 16);
+	if (nat66_rewrite(ctx, pkt, false, &s->a, e->nat.port, s))
 		return NFX_NAT_PASS;
-	k.addr = a;
-	r = bpf_map_lookup_elem(&nfx_nat66, &k);
+	s->k.prefixlen = 128;
+	__builtin_memcpy(s->k.addr, &s->a, 16);
+	r = bpf_map_lookup_elem(&nfx_nat66, &s->k);
 	if (r)
 		nat66_count(r->id, NAT66_CNT_IN_PKTS);
 	return NFX_NAT_XLATED;

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "parse.h"
+#include "nfx/flow.h"
 #include "nfx/npt.h"
 
 #ifdef __bpf__
@@ -50,6 +51,60 @@ struct {
 	__type(key, __u32);
 	__type(value, struct npt_counters);
 } nfx_npt_stats SEC(".maps");
+
+/*
+ * Working memory of the NAT stages. nfx_xdp's own frame already holds
+ * the parser and flow stage state, and the combined stack of a program
+ * and the subprograms it calls may not pass 512 bytes; the NAT stages
+ * keep their keys and addresses here instead. XDP runs to completion on
+ * a CPU without nesting, so one per-CPU slot per program run suffices;
+ * it also carries state from the pre-flow to the post-flow half.
+ */
+struct nat66_state {
+	union nfx_addr orig_addr;	/* inside endpoint before translation */
+	__be16 orig_port;
+	__u8 active;			/* the pre half translated this packet */
+	__u8 kind;			/* enum nfx_nat_kind of the chosen tuple */
+	__u32 rule_id;
+};
+
+struct nat_scratch {
+	struct nfx_lpm6_key k;
+	__u32 pad0;
+	union nfx_addr a;		/* the packet's translated address */
+	union nfx_addr qa;		/* the quoted header's */
+	struct flow_key key;
+	__u64 secret[2];
+	__u64 base, now;
+	struct nat66_state nx;
+	int verdict;
+	/* masquerade probe inputs and result */
+	union nfx_addr src, dst, masq;
+	__be16 sport, dport, port;
+	__u16 port_lo;
+	__u32 range;
+	__u8 proto, echo, found, dir;
+	__u16 zone;
+	__u16 pad1;
+	struct bpf_fib_lookup fib;	/* forwarding lookup (fwd.h) */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nat_scratch);
+} nfx_nat_scratch SEC(".maps");
+
+/* Keeps clang from interleaving two address sums, which spills registers. */
+#define nfx_nat_barrier() asm volatile("" : : : "memory")
+
+static __always_inline struct nat_scratch *nat_scratch_get(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&nfx_nat_scratch, &zero);
+}
 
 /* What the NAT stages did to a packet (filled by npt/nat66 stages). */
 enum nfx_nat_verdict {
@@ -96,13 +151,12 @@ static __always_inline bool npt_is_icmp_error(const struct nfx_pkt *pkt, int res
  * inside address). Returns 1 rewritten, 0 nothing to do, -1 untranslatable.
  */
 static __always_inline int npt_icmp_quote(void *data, void *data_end,
-					  const struct nfx_pkt *pkt, bool inbound)
+					  const struct nfx_pkt *pkt, bool inbound,
+					  struct nat_scratch *s)
 {
-	struct nfx_lpm6_key k = { .prefixlen = 128 };
 	__u32 off = pkt->payload_off;
 	struct npt_binding *b;
 	struct ipv6hdr *in;
-	union nfx_addr a;
 
 	if (off > NFX_L4_OFF_MAX + 8)
 		return 0;
@@ -110,25 +164,26 @@ static __always_inline int npt_icmp_quote(void *data, void *data_end,
 	/* A quote shorter than an IPv6 header has no address to map. */
 	if ((void *)(in + 1) > data_end || in->version != 6)
 		return 0;
+	s->k.prefixlen = 128;
 	if (inbound) {
-		__builtin_memcpy(&k.addr, &in->saddr, 16);
-		b = bpf_map_lookup_elem(&nfx_npt_out, &k);
+		__builtin_memcpy(s->k.addr, &in->saddr, 16);
+		b = bpf_map_lookup_elem(&nfx_npt_out, &s->k);
 		if (!b)
 			return 0;
-		a = k.addr;
-		if (npt_translate(&a, &b->inside, b->plen, b->adj_in))
+		__builtin_memcpy(&s->qa, s->k.addr, 16);
+		if (npt_translate(&s->qa, &b->inside, b->plen, b->adj_in))
 			return -1;
-		__builtin_memcpy(&in->saddr, &a, 16);
+		__builtin_memcpy(&in->saddr, &s->qa, 16);
 		return 1;
 	}
-	__builtin_memcpy(&k.addr, &in->daddr, 16);
-	b = bpf_map_lookup_elem(&nfx_npt_in, &k);
+	__builtin_memcpy(s->k.addr, &in->daddr, 16);
+	b = bpf_map_lookup_elem(&nfx_npt_in, &s->k);
 	if (!b)
 		return 0;
-	a = k.addr;
-	if (npt_translate(&a, &b->outside, b->plen, b->adj_out))
+	__builtin_memcpy(&s->qa, s->k.addr, 16);
+	if (npt_translate(&s->qa, &b->outside, b->plen, b->adj_out))
 		return -1;
-	__builtin_memcpy(&in->daddr, &a, 16);
+	__builtin_memcpy(&in->daddr, &s->qa, 16);
 	return 1;
 }
 
@@ -138,16 +193,15 @@ static __always_inline int npt_icmp_quote(void *data, void *data_end,
  * an inbound one), so the flow stage keys both directions of a
  * connection to the same entry.
  */
-static __always_inline int nfx_npt_stage(struct xdp_md *ctx, struct nfx_pkt *pkt, int res)
+static __always_inline int nfx_npt_stage(struct xdp_md *ctx, struct nfx_pkt *pkt, int res,
+					 struct nat_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct nfx_lpm6_key k = { .prefixlen = 128 };
 	__u32 ifindex = ctx->ingress_ifindex;
 	struct npt_binding *b;
 	struct ipv6hdr *ip6h;
 	bool inbound = false;
-	union nfx_addr a;
 	int q = 0;
 
 	if (pkt->family != NFX_AF_INET6)
@@ -164,42 +218,43 @@ static __always_inline int nfx_npt_stage(struct xdp_md *ctx, struct nfx_pkt *pkt
 	if ((void *)(ip6h + 1) > data_end)
 		return NFX_NAT_PASS;
 
-	k.addr = pkt->daddr;
-	b = bpf_map_lookup_elem(&nfx_npt_out, &k);
+	s->k.prefixlen = 128;
+	__builtin_memcpy(s->k.addr, &pkt->daddr, 16);
+	b = bpf_map_lookup_elem(&nfx_npt_out, &s->k);
 	if (b && b->out_ifindex == ifindex) {
 		inbound = true;
 	} else {
-		k.addr = pkt->saddr;
-		b = bpf_map_lookup_elem(&nfx_npt_in, &k);
+		__builtin_memcpy(s->k.addr, &pkt->saddr, 16);
+		b = bpf_map_lookup_elem(&nfx_npt_in, &s->k);
 		if (!b || b->out_ifindex == ifindex)
 			return NFX_NAT_PASS;
 		/* Between two inside networks nothing is translated. */
-		k.addr = pkt->daddr;
-		if (bpf_map_lookup_elem(&nfx_npt_in, &k))
+		__builtin_memcpy(s->k.addr, &pkt->daddr, 16);
+		if (bpf_map_lookup_elem(&nfx_npt_in, &s->k))
 			return NFX_NAT_PASS;
 	}
 
 	if (inbound) {
-		a = pkt->daddr;
-		if (npt_translate(&a, &b->inside, b->plen, b->adj_in))
+		s->a = pkt->daddr;
+		if (npt_translate(&s->a, &b->inside, b->plen, b->adj_in))
 			goto untranslatable;
 	} else {
-		a = pkt->saddr;
-		if (npt_translate(&a, &b->outside, b->plen, b->adj_out))
+		s->a = pkt->saddr;
+		if (npt_translate(&s->a, &b->outside, b->plen, b->adj_out))
 			goto untranslatable;
 	}
 	if (npt_is_icmp_error(pkt, res)) {
-		q = npt_icmp_quote(data, data_end, pkt, inbound);
+		q = npt_icmp_quote(data, data_end, pkt, inbound, s);
 		if (q < 0)
 			goto untranslatable;
 	}
 	/* The quote was rewritten first: nothing below can fail any more. */
 	if (inbound) {
-		__builtin_memcpy(&ip6h->daddr, &a, 16);
+		__builtin_memcpy(&ip6h->daddr, &s->a, 16);
 		npt_count(b->id, NPT_CNT_IN_PKTS, pkt->l3_len);
 	} else {
-		__builtin_memcpy(&ip6h->saddr, &a, 16);
-		pkt->saddr = a;
+		__builtin_memcpy(&ip6h->saddr, &s->a, 16);
+		pkt->saddr = s->a;
 		npt_count(b->id, NPT_CNT_OUT_PKTS, pkt->l3_len);
 	}
 	if (q > 0)

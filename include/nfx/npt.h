@@ -23,11 +23,15 @@
 #define NAT66_RULES_MAX 64	/* masquerade rules per namespace */
 #define NAT66_PROBES 16		/* ports tried per new connection */
 
-/* LPM-trie key: prefixlen first, as BPF_MAP_TYPE_LPM_TRIE requires. */
+/*
+ * LPM-trie key: the address bytes must follow prefixlen directly (a
+ * union nfx_addr would be 8-byte aligned and leave a hole).
+ */
 struct nfx_lpm6_key {
 	__u32 prefixlen;
-	union nfx_addr addr;
+	__u8 addr[16];
 };
+NFX_STATIC_ASSERT(sizeof(struct nfx_lpm6_key) == 20, "LPM key has no hole");
 
 /* One NPTv6 binding, the value of both tries (nfx_npt_in, nfx_npt_out). */
 struct npt_binding {
@@ -104,8 +108,21 @@ struct nfx_nat_conf {
 /* Network-order 16-bit word to host order and back. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define npt_w(x) __builtin_bswap16(x)
+#define npt_w32(x) __builtin_bswap32(x)
 #else
 #define npt_w(x) ((__u16)(x))
+#define npt_w32(x) ((__u32)(x))
+#endif
+
+/*
+ * Loops here stay loops in BPF (bounded, so the verifier accepts them):
+ * unrolled, their loads are hoisted and spill registers onto a stack that
+ * the pipeline already uses almost entirely.
+ */
+#ifdef __clang__
+#define NPT_NO_UNROLL _Pragma("clang loop unroll(disable)")
+#else
+#define NPT_NO_UNROLL
 #endif
 
 /* One's-complement addition of two 16-bit words (end-around carry). */
@@ -121,16 +138,24 @@ static __always_inline __u16 npt_csum_sub(__u16 a, __u16 b)
 	return npt_csum_add(a, (__u16)~b);
 }
 
-/* One's-complement sum of the eight words of an address (host order). */
+/*
+ * One's-complement sum of the eight words of an address (host order),
+ * added as four 32-bit words and folded: 2^16 = 1 modulo 0xFFFF, so this
+ * equals the word-by-word sum, and needs half the registers in BPF.
+ */
 static __always_inline __u16 npt_addr_sum(const union nfx_addr *a)
 {
-	__u16 s = 0;
+	__u64 s = 0;
 	int i;
 
-NFX_UNROLL
-	for (i = 0; i < 8; i++)
-		s = npt_csum_add(s, npt_w(a->w[i]));
-	return s;
+NPT_NO_UNROLL
+	for (i = 0; i < 4; i++)
+		s += npt_w32(a->v6w[i]);
+	s = (s & 0xffffffffull) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)s;
 }
 
 /* Clear every bit after the first plen. */
@@ -138,7 +163,7 @@ static __always_inline void npt_prefix_mask(union nfx_addr *a, __u32 plen)
 {
 	int i;
 
-NFX_UNROLL
+NPT_NO_UNROLL
 	for (i = 0; i < 16; i++) {
 		int bits = (int)plen - 8 * i;
 
@@ -182,7 +207,7 @@ static __always_inline int npt_adj_word(const union nfx_addr *a, __u32 plen)
 
 	if (plen <= 48)
 		return a->w[3] == 0xffff ? -1 : 3;
-NFX_UNROLL
+NPT_NO_UNROLL
 	for (i = 4; i < 8; i++)
 		if (a->w[i] != 0xffff)
 			return i;
@@ -201,7 +226,7 @@ static __always_inline int npt_translate(union nfx_addr *a, const union nfx_addr
 	__u16 w;
 	int i, idx;
 
-NFX_UNROLL
+NPT_NO_UNROLL
 	for (i = 0; i < 8; i++) {
 		int bits = (int)plen - 16 * i;
 		__u16 keep;

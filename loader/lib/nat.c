@@ -225,8 +225,9 @@ out:
 
 static struct nfx_lpm6_key lpm_key(const union nfx_addr *a, int len)
 {
-	struct nfx_lpm6_key k = { .prefixlen = len, .addr = *a };
+	struct nfx_lpm6_key k = { .prefixlen = len };
 
+	memcpy(k.addr, a, 16);
 	return k;
 }
 
@@ -401,7 +402,7 @@ int nfx_nat66_list(const struct nfx_nat_maps *m, struct nfx_nat66_info **out)
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		info[i].inside.addr = keys[i].addr;
+		memcpy(&info[i].inside.addr, keys[i].addr, 16);
 		info[i].inside.len = keys[i].prefixlen;
 		info[i].r = vals[i];
 		err = percpu_row(m->nat66_stats, vals[i].id, info[i].cnt.c, NAT66_CNT_MAX, false);

@@ -8,7 +8,9 @@
  *
  * The ingress link of every run is lo (ifindex 1): bindings whose outside
  * link is 1 see it as their outside link (inbound), others as an inside
- * link (outbound).
+ * link (outbound). Masquerade rules name another outside link, so lo is
+ * an inside link for them; replies are recognised by their flow entry,
+ * whatever link they enter through.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -436,7 +438,7 @@ static void masq(const char *in, const char *addr, int lo, int hi)
 	struct nfx_prefix6 p = P(in);
 	union nfx_addr a = A(addr);
 
-	if (nfx_nat66_add(&maps, &p, &a, lo, hi, LO))
+	if (nfx_nat66_add(&maps, &p, &a, lo, hi, ELSEWHERE))
 		TAP_FAIL("nat66 add: %s", nfx_errmsg());
 }
 
