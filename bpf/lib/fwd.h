@@ -20,41 +20,52 @@
 #ifdef __bpf__
 #define NFX_AF_INET6_FIB 10	/* AF_INET6, for bpf_fib_lookup.family */
 
-static __always_inline int nfx_fwd6(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-				    struct bpf_fib_lookup *fib)
+/*
+ * FIB lookup for a translated packet, as it will leave. Returns the
+ * BPF_FIB_LKUP_RET_* result, or -1 when the packet is not one to look up
+ * (VLAN-tagged, hop limit about to expire).
+ */
+static __always_inline int nfx_fib6(struct xdp_md *ctx, const struct nfx_pkt *pkt,
+				    struct bpf_fib_lookup *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct bpf_fib_lookup *p = fib;
-	struct ethhdr *eth = data;
 	struct ipv6hdr *ip6h;
-	long rc;
 
 	/* Tagged frames: the FIB answers for the VLAN device; leave them. */
 	if (pkt->vlan_depth || pkt->family != NFX_AF_INET6)
-		return XDP_PASS;
-	ip6h = data + sizeof(*eth);
+		return -1;
+	ip6h = data + sizeof(struct ethhdr);
 	if ((void *)(ip6h + 1) > data_end)
-		return XDP_PASS;
+		return -1;
 	/* The kernel sends Time Exceeded; XDP would have to build it. */
 	if (ip6h->hop_limit <= 1)
-		return XDP_PASS;
+		return -1;
 
 	__builtin_memset(p, 0, sizeof(*p));
 	p->family = NFX_AF_INET6_FIB;
 	p->l4_protocol = pkt->l4proto;
 	p->sport = pkt->sport;
 	p->dport = pkt->dport;
+	/* With tot_len set, the lookup also checks the egress MTU. */
 	p->tot_len = pkt->l3_len;
 	p->ifindex = ctx->ingress_ifindex;
 	p->flowinfo = *(__be32 *)ip6h & bpf_htonl(0x0fffffff);
 	__builtin_memcpy(p->ipv6_src, &ip6h->saddr, 16);
 	__builtin_memcpy(p->ipv6_dst, &ip6h->daddr, 16);
+	return bpf_fib_lookup(ctx, p, sizeof(*p), 0);
+}
 
-	rc = bpf_fib_lookup(ctx, p, sizeof(*p), 0);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return XDP_PASS;	/* no route, no neighbour yet, local, ... */
+/* Send the packet out of the link the lookup found, as a router does. */
+static __always_inline int nfx_redirect6(struct xdp_md *ctx, const struct bpf_fib_lookup *p)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	struct ipv6hdr *ip6h = data + sizeof(*eth);
 
+	if ((void *)(ip6h + 1) > data_end)
+		return XDP_PASS;
 	ip6h->hop_limit--;
 	__builtin_memcpy(eth->h_dest, p->dmac, 6);
 	__builtin_memcpy(eth->h_source, p->smac, 6);

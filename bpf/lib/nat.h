@@ -30,6 +30,35 @@ struct {
  * the frames of the functions it calls may not pass 512 bytes.
  */
 
+/* Put back what the stages changed (see nat_scratch.undo). */
+static __always_inline void nat_undo(struct xdp_md *ctx, const struct nfx_pkt *pkt,
+				     struct nat_scratch *s)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ipv6hdr *ip6h;
+
+	switch (s->undo) {
+	case NAT_UNDO_SRC_ADDR:
+	case NAT_UNDO_DST_ADDR:
+		if (pkt->l3_off > 64)
+			return;
+		ip6h = data + pkt->l3_off;
+		if ((void *)(ip6h + 1) > data_end)
+			return;
+		if (s->undo == NAT_UNDO_SRC_ADDR)
+			__builtin_memcpy(&ip6h->saddr, &s->undo_addr, 16);
+		else
+			__builtin_memcpy(&ip6h->daddr, &s->undo_addr, 16);
+		break;
+	case NAT_UNDO_SRC_EP:
+	case NAT_UNDO_DST_EP:
+		s->a = s->undo_addr;
+		nat66_rewrite(ctx, pkt, s->undo == NAT_UNDO_SRC_EP, &s->a, s->undo_port, s);
+		break;
+	}
+}
+
 /* Before the flow stage. Returns enum nfx_nat_verdict. */
 __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u16 zone)
 {
@@ -38,6 +67,7 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 	if (!s || !pkt)
 		return NFX_NAT_PASS;
 	s->nx.active = 0;
+	s->undo = NAT_UNDO_NONE;
 	s->verdict = NFX_NAT_PASS;
 	if (pkt->family != NFX_AF_INET6)
 		return NFX_NAT_PASS;
@@ -54,7 +84,7 @@ __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow
 	struct nat_scratch *s = nat_scratch_get();
 	struct nfx_nat_conf *conf;
 	__u32 zero = 0;
-	int v;
+	int v, rc;
 
 	if (!s || !pkt || pkt->family != NFX_AF_INET6)
 		return XDP_PASS;
@@ -67,10 +97,21 @@ __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow
 		s->verdict = v;
 	if (s->verdict != NFX_NAT_XLATED)
 		return XDP_PASS;
-	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
-	if (conf && conf->fwd == NFX_FWD_KERNEL)
+	rc = nfx_fib6(ctx, pkt, &s->fib);
+	if (rc == BPF_FIB_LKUP_RET_FRAG_NEEDED) {
+		/*
+		 * Too big for the next link. Hand the packet to the kernel as
+		 * it arrived, so the Packet Too Big it sends goes to the real
+		 * sender and quotes what that sender sent (RFC 8201 path MTU
+		 * discovery through the translator).
+		 */
+		nat_undo(ctx, pkt, s);
 		return XDP_PASS;
-	return nfx_fwd6(ctx, pkt, &s->fib);
+	}
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || (conf && conf->fwd == NFX_FWD_KERNEL))
+		return XDP_PASS;	/* unknown route or neighbour: the kernel resolves it */
+	return nfx_redirect6(ctx, &s->fib);
 }
 #endif /* __bpf__ */
 

@@ -205,6 +205,9 @@ static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt
 	if (nat66_rewrite(ctx, pkt, true, &s->masq, s->port, s))
 		return NFX_NAT_PASS;
 	s->nx.active = 1;
+	s->undo = NAT_UNDO_SRC_EP;
+	s->undo_addr = s->src;
+	s->undo_port = s->sport;
 	pkt->saddr = s->masq;
 	pkt->sport = s->port;
 	if (echo)
@@ -249,8 +252,11 @@ static __always_inline int nfx_nat66_post(struct xdp_md *ctx, struct nfx_pkt *pk
 	if (pkt->ttl <= 1)
 		return NFX_NAT_PASS;
 	__builtin_memcpy(&s->a, e->nat.addr, 16);
+	s->undo_addr = pkt->daddr;
+	s->undo_port = pkt->dport;
 	if (nat66_rewrite(ctx, pkt, false, &s->a, e->nat.port, s))
 		return NFX_NAT_PASS;
+	s->undo = NAT_UNDO_DST_EP;
 	s->k.prefixlen = 128;
 	__builtin_memcpy(s->k.addr, &s->a, 16);
 	r = bpf_map_lookup_elem(&nfx_nat66, &s->k);

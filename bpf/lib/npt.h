@@ -87,6 +87,19 @@ struct nat_scratch {
 	__u16 zone;
 	__u16 pad1;
 	struct bpf_fib_lookup fib;	/* forwarding lookup (fwd.h) */
+	/* how to give the packet back as it arrived (nat_undo() in nat.h) */
+	union nfx_addr undo_addr;
+	__be16 undo_port;
+	__u8 undo;			/* enum nat_undo_kind */
+	__u8 pad2[5];
+};
+
+enum nat_undo_kind {
+	NAT_UNDO_NONE = 0,
+	NAT_UNDO_SRC_ADDR,	/* NPTv6 outbound: checksum-neutral */
+	NAT_UNDO_DST_ADDR,	/* NPTv6 inbound */
+	NAT_UNDO_SRC_EP,	/* NAT66 outbound: address, port, checksum */
+	NAT_UNDO_DST_EP,	/* NAT66 reply */
 };
 
 struct {
@@ -250,9 +263,13 @@ static __always_inline int nfx_npt_stage(struct xdp_md *ctx, struct nfx_pkt *pkt
 	}
 	/* The quote was rewritten first: nothing below can fail any more. */
 	if (inbound) {
+		s->undo = NAT_UNDO_DST_ADDR;
+		s->undo_addr = pkt->daddr;
 		__builtin_memcpy(&ip6h->daddr, &s->a, 16);
 		npt_count(b->id, NPT_CNT_IN_PKTS, pkt->l3_len);
 	} else {
+		s->undo = NAT_UNDO_SRC_ADDR;
+		s->undo_addr = pkt->saddr;
 		__builtin_memcpy(&ip6h->saddr, &s->a, 16);
 		pkt->saddr = s->a;
 		npt_count(b->id, NPT_CNT_OUT_PKTS, pkt->l3_len);
