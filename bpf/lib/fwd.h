@@ -6,8 +6,8 @@
  *
  * Redirecting into a veth only works when the peer device can receive
  * XDP frames: it needs an XDP program of its own or GRO enabled; without
- * either the kernel drops the frame. `nfx-loader nat66 forward kernel`
- * turns redirection off for such setups.
+ * either the kernel drops the frame. Redirection is therefore off unless
+ * `nfx-loader nat66 forward IFNAME xdp` turns it on (enum nfx_fwd_mode).
  */
 #ifndef NFX_BPF_FWD_H
 #define NFX_BPF_FWD_H

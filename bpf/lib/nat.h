@@ -109,7 +109,7 @@ __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow
 		return XDP_PASS;
 	}
 	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS || (conf && conf->fwd == NFX_FWD_KERNEL))
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !conf || conf->fwd != NFX_FWD_XDP)
 		return XDP_PASS;	/* unknown route or neighbour: the kernel resolves it */
 	return nfx_redirect6(ctx, &s->fib);
 }

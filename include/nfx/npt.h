@@ -93,10 +93,16 @@ enum nfx_nat_kind {
 	NFX_NAT_MASQ_HI = 2,
 };
 
-/* Forwarding of translated packets (nfx_nat_conf.fwd). */
+/*
+ * Forwarding of translated packets (nfx_nat_conf.fwd). The kernel is the
+ * default: XDP_REDIRECT bypasses the router's netfilter hooks (its
+ * firewall) and silently loses frames to egress devices that cannot take
+ * XDP frames (a veth whose peer has neither an XDP program nor GRO), so
+ * it is switched on knowingly.
+ */
 enum nfx_fwd_mode {
-	NFX_FWD_XDP = 0,	/* bpf_fib_lookup + XDP_REDIRECT, else the kernel */
-	NFX_FWD_KERNEL = 1,	/* always XDP_PASS */
+	NFX_FWD_KERNEL = 0,	/* XDP_PASS: the kernel routes the translated packet */
+	NFX_FWD_XDP = 1,	/* bpf_fib_lookup + XDP_REDIRECT, else the kernel */
 };
 
 /* Shared NAT settings (map nfx_nat_conf, one entry). */

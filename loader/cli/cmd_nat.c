@@ -469,12 +469,12 @@ static int nat66_del(struct cli_ctx *ctx, int argc, char **argv)
 
 static const char *fwd_name(enum nfx_fwd_mode m)
 {
-	return m == NFX_FWD_KERNEL ? "kernel" : "xdp";
+	return m == NFX_FWD_XDP ? "xdp" : "kernel";
 }
 
 static int nat66_list(struct cli_ctx *ctx, int argc, char **argv)
 {
-	enum nfx_fwd_mode mode = NFX_FWD_XDP;
+	enum nfx_fwd_mode mode = NFX_FWD_KERNEL;
 	struct nfx_nat66_info *all;
 	struct nat_cmd nc;
 	int n, i;
