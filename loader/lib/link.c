@@ -29,7 +29,9 @@
 #include <xdp/libxdp.h>
 
 #include "nfx/consts.h"
+#include "nfx/events.h"
 #include "nfx/libnfx.h"
+#include "nfx/flush.h"
 #include "internal.h"
 #include "nfx_xdp.skel.h"
 
@@ -369,11 +371,27 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.udp_assured = 120;
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
+	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
+			      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))
 		return nfx_err(-errno, "cannot write configuration: %s", strerror(errno));
 	return 0;
+}
+
+/* The per-CPU event rings live as long as the (shared) outer map. */
+static int fill_events(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o)
+{
+	struct nfx_event_conf conf = {
+		.types = NFX_EVENT_TYPES_ALL,
+		.wakeup_every = NFX_EVENT_WAKEUP_EVERY,
+		.ring_bytes = o->event_ring_bytes,
+	};
+	int n = nfx_events_rings_create(bpf_map__fd(skel->maps.nfx_event_rings),
+					bpf_map__fd(skel->maps.nfx_event_conf), &conf);
+
+	return n < 0 ? n : 0;
 }
 
 int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
@@ -408,8 +426,6 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		return err;
 
 	root = nfx_pin_root(o.pin_root);
-	if (mkdir(root, 0700) && errno != EEXIST)
-		return nfx_err(-errno, "cannot create %s: %s", root, strerror(errno));
 	err = nfx_path(dir, sizeof(dir), "%s/%s", root, ifname);
 	if (err)
 		return err;
@@ -421,6 +437,9 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		if (err)
 			return err;
 	}
+	/* After a replace: detaching the last link removes the root too. */
+	if (mkdir(root, 0700) && errno != EEXIST)
+		return nfx_err(-errno, "cannot create %s: %s", root, strerror(errno));
 
 	skel = nfx_xdp_bpf__open();
 	if (!skel) {
@@ -471,10 +490,14 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 	err = fill_link_conf(skel, ifindex, &o);
 	if (!err && !shared)
 		err = fill_config(skel, &o);
+	if (!err && !shared)
+		err = fill_events(skel, &o);
 	if (err)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
+	if (!err && !shared)
+		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
 out:
 	if (err) {
 		if (attached)
@@ -706,6 +729,26 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Pins are global; a listing shows the links of the caller's namespace. */
+static bool link_in_this_netns(const char *root, const char *name)
+{
+	struct nfx_config cfg;
+	char path[PATH_MAX];
+	__u32 zero = 0;
+	bool mine = true;
+	int fd;
+
+	if (nfx_path(path, sizeof(path), "%s/%s/nfx_config", root, name))
+		return false;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return true;	/* show it, so the user sees what is broken */
+	if (!bpf_map_lookup_elem(fd, &zero, &cfg))
+		mine = cfg.netns_ino == netns_ino();
+	close(fd);
+	return mine;
+}
+
 int nfx_links_list(const char *pin_root, char ***names)
 {
 	const char *root = nfx_pin_root(pin_root);
@@ -723,7 +766,8 @@ int nfx_links_list(const char *pin_root, char ***names)
 		while ((de = readdir(d))) {
 			char **nv;
 
-			if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			if (de->d_name[0] == '.' || de->d_type != DT_DIR ||
+			    !link_in_this_netns(root, de->d_name))
 				continue;
 			nv = realloc(v, (n + 2) * sizeof(*v));
 			if (!nv)

@@ -105,12 +105,13 @@ nfx_topology() {
 
 nfx_cleanup() {
 	local d
-	if [ -d "$NFX_PIN_ROOT" ]; then
-		for d in "$NFX_PIN_ROOT"/*; do
-			[ -d "$d" ] && "$NFX_LOADER" -n "$NS_R" detach "$(basename "$d")" >/dev/null 2>&1
-		done
-		rm -rf "$NFX_PIN_ROOT"
-	fi
+	for d in "$IF_RA" "$IF_RB"; do
+		[ -d "$NFX_PIN_ROOT/$d" ] && "$NFX_LOADER" -n "$NS_R" detach "$d" >/dev/null 2>&1
+	done
+	# Only a per-run root is ours to remove whole.
+	case $NFX_PIN_ROOT in
+	/sys/fs/bpf/nfx-t*) rm -rf "$NFX_PIN_ROOT" ;;
+	esac
 	ip netns pids "$NS_S" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns pids "$NS_C" 2>/dev/null | xargs -r kill 2>/dev/null
 	ip netns del "$NS_C" 2>/dev/null

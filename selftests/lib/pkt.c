@@ -153,7 +153,12 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t len)
 		uint8_t *c = buf + l4;
 		uint32_t sum = 0;
 
-		c[0] = s->icmp_type ? s->icmp_type : (s->proto == 1 ? 8 : 128);
+		if (s->icmp_type)
+			c[0] = s->icmp_type;
+		else if (s->echo_reply)
+			c[0] = s->proto == 1 ? 0 : 129;
+		else
+			c[0] = s->proto == 1 ? 8 : 128;
 		c[1] = s->icmp_code;
 		put16(c + 4, s->sport);
 		put16(c + 6, 1);

@@ -26,7 +26,8 @@ struct pkt_spec {
 	uint16_t sport, dport;	/* ICMP echo: sport is the identifier */
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
-	uint8_t icmp_type;	/* 0: echo request of the family */
+	uint8_t icmp_type;	/* 0: echo request (or reply) of the family */
+	bool echo_reply;	/* with icmp_type 0: an echo reply */
 	uint8_t icmp_code;
 	const void *payload;
 	size_t payload_len;

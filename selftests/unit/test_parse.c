@@ -4,11 +4,16 @@
 #include "../lib/tap.h"
 #include "../lib/pkt.h"
 
-static uint8_t buf[2048];
+/*
+ * Frames start 2 bytes into an aligned buffer, so the IP header is 4-byte
+ * aligned as the C types it is read through require (NET_IP_ALIGN).
+ */
+static uint8_t raw[2048 + 2] __attribute__((aligned(8)));
+static uint8_t *const buf = raw + 2;
 
 static int parse(const struct pkt_spec *s, struct nfx_pkt *p, size_t *len)
 {
-	size_t n = pkt_build(s, buf, sizeof(buf));
+	size_t n = pkt_build(s, buf, sizeof(raw) - 2);
 
 	if (len)
 		*len = n;
@@ -110,7 +115,7 @@ TEST(truncated_everywhere)
 	size_t i, n, cut;
 
 	for (i = 0; i < 2; i++) {
-		n = pkt_build(&specs[i], buf, sizeof(buf));
+		n = pkt_build(&specs[i], buf, sizeof(raw) - 2);
 		ASSERT_EQ(nfx_parse(buf, buf + n, &p), NFX_PARSE_L4, "whole frame");
 		/* Every shorter frame must be malformed, never read past the end. */
 		for (cut = 0; cut < n; cut++)
@@ -122,17 +127,17 @@ TEST(bogus_lengths)
 {
 	struct pkt_spec s = PKT_UDP4("192.0.2.1", 1, "192.0.2.2", 2);
 	struct nfx_pkt p;
-	size_t n = pkt_build(&s, buf, sizeof(buf));
+	size_t n = pkt_build(&s, buf, sizeof(raw) - 2);
 
 	buf[14] = 0x44;			/* IHL 4 < 5 */
 	ASSERT_EQ(nfx_parse(buf, buf + n, &p), NFX_PARSE_MALFORMED, "ihl < 5");
-	n = pkt_build(&s, buf, sizeof(buf));
+	n = pkt_build(&s, buf, sizeof(raw) - 2);
 	buf[16] = 0x10;			/* total length beyond the frame */
 	ASSERT_EQ(nfx_parse(buf, buf + n, &p), NFX_PARSE_MALFORMED, "tot_len > frame");
-	n = pkt_build(&s, buf, sizeof(buf));
+	n = pkt_build(&s, buf, sizeof(raw) - 2);
 	buf[14 + 20 + 5] = 100;		/* UDP length beyond the datagram */
 	ASSERT_EQ(nfx_parse(buf, buf + n, &p), NFX_PARSE_MALFORMED, "udp len > ip payload");
-	n = pkt_build(&s, buf, sizeof(buf));
+	n = pkt_build(&s, buf, sizeof(raw) - 2);
 	buf[14] = 0x65;			/* version 6 in an IPv4 ethertype */
 	ASSERT_EQ(nfx_parse(buf, buf + n, &p), NFX_PARSE_MALFORMED, "version mismatch");
 }
@@ -141,7 +146,7 @@ TEST(padding_is_not_payload)
 {
 	struct pkt_spec s = PKT_UDP4("192.0.2.1", 1, "192.0.2.2", 2);
 	struct nfx_pkt p;
-	size_t n = pkt_build(&s, buf, sizeof(buf));
+	size_t n = pkt_build(&s, buf, sizeof(raw) - 2);
 
 	/* Ethernet pads short frames to 60 bytes; the IP length rules. */
 	ASSERT_EQ(nfx_parse(buf, buf + 60, &p), NFX_PARSE_L4, "padded frame");
