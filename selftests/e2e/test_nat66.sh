@@ -51,8 +51,9 @@ EOF
 }
 tx_csum_off "$NS_C" "$IF_C" && tx_csum_off "$NS_S" "$IF_S" || nfx_skip "cannot turn off veth TX checksum offload"
 
-# What the server answers: the peer address and port socat saw.
-in_s socat TCP6-LISTEN:8080,fork,reuseaddr SYSTEM:'echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
+# What the server answers: the peer address and port socat saw (set -f:
+# "[2001:db8::1]" is also a glob pattern, which a file named 0 or 1 would match).
+in_s socat TCP6-LISTEN:8080,fork,reuseaddr SYSTEM:'set -f; echo $SOCAT_PEERADDR $SOCAT_PEERPORT' &
 for _ in $(seq 50); do in_s ss -ltn | grep -q ':8080' && break; sleep 0.1; done
 # "ADDRESS PORT" as the server saw them, the address in canonical form.
 ask() {
