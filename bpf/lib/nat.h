@@ -72,7 +72,9 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 	if (pkt->family != NFX_AF_INET6)
 		return NFX_NAT_PASS;
 	s->verdict = nfx_npt_stage(ctx, pkt, res, s);
-	if (s->verdict == NFX_NAT_PASS)
+	if (s->verdict == NFX_NAT_PASS && npt_is_icmp_error(pkt, res))
+		s->verdict = nfx_nat66_icmp_err(ctx, pkt, zone, s);
+	else if (s->verdict == NFX_NAT_PASS)
 		s->verdict = nfx_nat66_out(ctx, pkt, res, zone, s);
 	return s->verdict;
 }

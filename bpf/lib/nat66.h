@@ -216,6 +216,110 @@ static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt
 	return NFX_NAT_XLATED;
 }
 
+/* One's-complement update of a checksum for one 16-bit word changing. */
+static __always_inline __u16 nat66_csum_word(__u16 c, __u16 old, __u16 new)
+{
+	c = npt_csum_add((__u16)~c, (__u16)~old);
+	return (__u16)~npt_csum_add(c, new);
+}
+
+/*
+ * An ICMPv6 error from outside about a masqueraded connection: it is
+ * addressed to the masquerade endpoint and quotes the packet as it left
+ * (source = masquerade address and port). The quoted tuple is the flow
+ * key, so one lookup finds the connection; then the outer destination,
+ * the quoted source address and port, and the quoted transport checksum
+ * go back to the inside endpoint, and the ICMPv6 checksum follows each
+ * changed word. Path MTU discovery and port-unreachable work through the
+ * masquerade like this.
+ */
+static __always_inline int nfx_nat66_icmp_err(struct xdp_md *ctx, const struct nfx_pkt *pkt,
+					      __u16 zone, struct nat_scratch *s)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 off = pkt->payload_off, l4off = pkt->l4_off;
+	struct ipv6hdr *ip6h, *in;
+	struct flow_entry *e;
+	__be16 *icsum, *qport, *qcsum = NULL;
+	__u8 *ql4, *ih;
+	__u16 c, sum_old, sum_new;
+	__u64 h;
+	int dir;
+
+	if (pkt->l3_off > 64 || l4off > NFX_L4_OFF_MAX || off > NFX_L4_OFF_MAX + 8)
+		return NFX_NAT_PASS;
+	ip6h = data + pkt->l3_off;
+	ih = data + l4off;
+	in = data + off;
+	ql4 = (__u8 *)(in + 1);
+	if ((void *)(ip6h + 1) > data_end || (void *)(ih + 8) > data_end ||
+	    (void *)(ql4 + 8) > data_end || in->version != 6)
+		return NFX_NAT_PASS;
+	if (in->nexthdr != NFX_IPPROTO_TCP && in->nexthdr != NFX_IPPROTO_UDP &&
+	    !(in->nexthdr == NFX_IPPROTO_ICMPV6 && ql4[0] == 128))
+		return NFX_NAT_PASS;
+	__builtin_memcpy(&s->src, &in->saddr, 16);
+	__builtin_memcpy(&s->dst, &in->daddr, 16);
+	if (in->nexthdr == NFX_IPPROTO_ICMPV6) {
+		s->sport = *(__be16 *)(ql4 + 4);
+		s->dport = s->sport;
+		qport = (__be16 *)(ql4 + 4);
+		qcsum = (__be16 *)(ql4 + 2);
+	} else {
+		s->sport = *(__be16 *)ql4;
+		s->dport = *(__be16 *)(ql4 + 2);
+		qport = (__be16 *)ql4;
+		if (in->nexthdr == NFX_IPPROTO_UDP)
+			qcsum = (__be16 *)(ql4 + 6);
+		else if ((void *)(ql4 + 18) <= data_end)
+			qcsum = (__be16 *)(ql4 + 16);
+	}
+	/* The outer destination must be the quoted source: the masquerade endpoint. */
+	if (__builtin_memcmp(&s->src, &ip6h->daddr, 16))
+		return NFX_NAT_PASS;
+	s->secret[0] = hash_key[0];
+	s->secret[1] = hash_key[1];
+	dir = nfx_flow_key_make(&s->key, NFX_AF_INET6, in->nexthdr, zone, &s->src, s->sport,
+				&s->dst, s->dport);
+	h = nfx_flow_hash(&s->key, s->secret);
+	e = bpf_map_lookup_elem(&nfx_flows, &h);
+	if (!e)
+		e = bpf_map_lookup_elem(&nfx_flows_new, &h);
+	if (!e || !nfx_flow_key_eq(&e->key, &s->key) ||
+	    e->nat.kind != (dir == FLOW_DIR_LO_HI ? NFX_NAT_MASQ_LO : NFX_NAT_MASQ_HI))
+		return NFX_NAT_PASS;
+	__builtin_memcpy(&s->a, e->nat.addr, 16);
+	s->port = e->nat.port;
+
+	/* the ICMPv6 checksum, word by word over what changes */
+	icsum = (__be16 *)(ih + 2);
+	c = npt_w(*icsum);
+	sum_old = npt_csum_add(npt_addr_sum(&s->src), npt_addr_sum(&s->src));
+	nfx_nat_barrier();
+	sum_new = npt_csum_add(npt_addr_sum(&s->a), npt_addr_sum(&s->a));
+	c = nat66_csum_word(c, sum_old, sum_new);	/* outer dst + quoted src */
+	c = nat66_csum_word(c, npt_w(*qport), npt_w(s->port));
+	if (qcsum) {
+		__u16 q = npt_w(*qcsum), nq;
+
+		/* the quoted checksum saw the masquerade address and port */
+		nq = nat66_csum_word(q, npt_csum_add(npt_addr_sum(&s->src), npt_w(*qport)),
+				     npt_csum_add(npt_addr_sum(&s->a), npt_w(s->port)));
+		if (in->nexthdr == NFX_IPPROTO_UDP && nq == 0)
+			nq = 0xffff;
+		if (in->nexthdr == NFX_IPPROTO_UDP && q == 0)
+			nq = 0;		/* no checksum was sent: none to fix */
+		c = nat66_csum_word(c, q, nq);
+		*qcsum = npt_w(nq);
+	}
+	*icsum = npt_w(c);
+	*qport = s->port;
+	__builtin_memcpy(&in->saddr, &s->a, 16);
+	__builtin_memcpy(&ip6h->daddr, &s->a, 16);
+	return NFX_NAT_XLATED;
+}
+
 /*
  * Post-flow half. After an outbound translation: record the inside
  * endpoint in a new entry. Otherwise: a packet to the masquerade endpoint

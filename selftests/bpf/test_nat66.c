@@ -570,6 +570,47 @@ TEST(nat66_udp_echo_and_exhaustion)
 	}
 }
 
+/* An ICMPv6 error about a masqueraded connection goes back inside, quote too. */
+TEST(nat66_icmpv6_error_quote)
+{
+	static const int protos[] = { 17, 6, 58 };
+	uint8_t f[256], q[256], e[512], chk[512];
+	size_t n, nq, ne;
+	int i;
+
+	NEED_SETUP();
+	clear_all();
+	flush_flows();
+	masq("fd00:c::/64", "2001:db8:5::1", 30000, 30999);
+	for (i = 0; i < 3; i++) {
+		struct pkt_spec s = { .family = 6, .proto = protos[i], .src = "fd00:c::2",
+				      .dst = "2001:db8:ff::1", .sport = 40000 + i, .dport = 53,
+				      .tcp_flags = PKT_SYN, .payload = "query", .payload_len = 5 };
+		struct pkt_spec err = { .family = 6, .proto = 58, .src = "2001:db8:ff::fe",
+					.dst = "2001:db8:5::1", .icmp_type = 2 /* too big */ };
+
+		n = build(&s, f, sizeof(f));
+		ASSERT_EQ(run(f, n), XDP_PASS, "outbound");
+		/* the quote is the packet as it left, translated */
+		memcpy(q, out, out_len);
+		nq = out_len;
+		err.payload = q + L3;
+		err.payload_len = nq - L3;
+		ne = build(&err, e, sizeof(e));
+		ASSERT_EQ(run(e, ne), XDP_PASS, "error");
+		ASSERT_ADDR(out + L3 + 24, "fd00:c::2", "outer destination");
+		ASSERT_ADDR(out + L3 + 48 + 8, "fd00:c::2", "quoted source");
+		ASSERT_EQ(out[L3 + 88 + (i == 2 ? 4 : 0)] << 8 | out[L3 + 89 + (i == 2 ? 4 : 0)],
+			  40000 + i, "quoted port / identifier");
+		ASSERT_TRUE(pkt_l4_csum_ok(out, out_len), "ICMPv6 checksum valid");
+		/* the quote is whole here, so its own checksum can be checked too */
+		memcpy(chk, out, L3);
+		memcpy(chk + L3, out + L3 + 48, nq - L3);
+		ASSERT_TRUE(pkt_l4_csum_ok(chk, nq), "quoted transport checksum valid");
+		ASSERT_MEMEQ(chk + L3, f + L3, n - L3, "quote equals what the inside host sent");
+	}
+}
+
 TEST(forward_mode_xdp_without_route_passes)
 {
 	struct pkt_spec s = PKT_TCP6("fd01:203:405:1::1234", 40000, "2001:db8:ff::1", 443, PKT_SYN);

@@ -9,7 +9,7 @@
 #    replaced at run time (follow) without losing the binding;
 #  - forwarding by XDP_REDIRECT (kernel forwarding counter unchanged);
 #  - NAT66 masquerade: the server sees the router's address and a port
-#    from the configured range; replies come back.
+#    from the configured range; replies and ICMPv6 errors come back.
 . "$(dirname "$0")/../lib/lib.sh"
 
 nfx_require_root
@@ -18,7 +18,7 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 REF="/usr/bin/python3 $NFX_ROOT/selftests/lib/npt_ref.py"
 PEER_ROOT=$NFX_PIN_ROOT-peer
 
-t_plan 28
+t_plan 29
 nfx_topology || nfx_skip "cannot build the netns topology"
 
 # The peers' programs are pinned under a root of their own (-n keeps the
@@ -142,6 +142,7 @@ read -r peer port <<<"$(ask)"
 t_eq "masquerade: server sees the router's address" "$peer" "$RB6"
 t_check "masquerade: port from the range" test "${port:-0}" -ge 20000 -a "${port:-0}" -le 20099
 t_check "masquerade: ping" in_c ping -6 -c 2 -i 0.2 -W 2 $S6
+t_check "masquerade: ICMPv6 port unreachable reaches the inside socket" refused
 t_check "masquerade: ports allocated and counted" \
 	test "$(nfx_loader -j nat66 list | jq -r '.rules[0].allocations')" -ge 2
 nfx_loader nat66 forward "$IF_RB" kernel
