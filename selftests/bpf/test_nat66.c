@@ -585,9 +585,10 @@ TEST(nat66_icmpv6_error_quote)
 	for (i = 0; i < 3; i++) {
 		struct pkt_spec s = { .family = 6, .proto = protos[i], .src = "fd00:c::2",
 				      .dst = "2001:db8:ff::1", .sport = 40000 + i, .dport = 53,
-				      .tcp_flags = PKT_SYN, .payload = "query", .payload_len = 5 };
+				      .tcp_flags = PKT_SYN, .payload = "q", .payload_len = 1 };
 		struct pkt_spec err = { .family = 6, .proto = 58, .src = "2001:db8:ff::fe",
-					.dst = "2001:db8:5::1", .icmp_type = 2 /* too big */ };
+					.dst = "2001:db8:5::1", .icmp_type = i == 0 ? 1 : 2,
+					.icmp_code = i == 0 ? 4 : 0 };
 
 		n = build(&s, f, sizeof(f));
 		ASSERT_EQ(run(f, n), XDP_PASS, "outbound");
