@@ -18,7 +18,7 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 REF="/usr/bin/python3 $NFX_ROOT/selftests/lib/npt_ref.py"
 PEER_ROOT=$NFX_PIN_ROOT-peer
 
-t_plan 29
+t_plan 31
 nfx_topology || nfx_skip "cannot build the netns topology"
 
 # The peers' programs are pinned under a root of their own (-n keeps the
@@ -134,6 +134,16 @@ ip -n "$NS_R" link add wan$nfx_id type veth peer name wanp$nfx_id
 ip -n "$NS_R" addr add 2001:db8:e:0:1::1/64 dev wan$nfx_id nodad
 t_check "follow from an interface" nfx_loader npt follow "$IF_RB" inside $IN from wan$nfx_id
 t_eq "outside prefix taken from the interface" "$(npt_json '.[0].outside')" 2001:db8:e::/64
+# --watch: renumber the uplink, the binding follows by itself.
+"$NFX_LOADER" -n "$NS_R" npt follow "$IF_RB" inside $IN from wan$nfx_id --watch >/dev/null &
+watch_pid=$!
+sleep 0.5
+ip -n "$NS_R" addr del 2001:db8:e:0:1::1/64 dev wan$nfx_id
+ip -n "$NS_R" addr add 2001:db8:f:0:1::1/64 dev wan$nfx_id nodad
+for _ in $(seq 30); do [ "$(npt_json '.[0].outside')" = 2001:db8:f::/64 ] && break; sleep 0.1; done
+t_eq "follow --watch applies a renumbering" "$(npt_json '.[0].outside')" 2001:db8:f::/64
+kill "$watch_pid" 2>/dev/null
+t_check "follow --watch ends on SIGTERM" timeout 3 sh -c "while kill -0 $watch_pid 2>/dev/null; do sleep 0.1; done"
 
 # NAT66 masquerade instead.
 nfx_loader npt del "$IF_RB" inside $IN
