@@ -18,7 +18,7 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 REF="/usr/bin/python3 $NFX_ROOT/selftests/lib/npt_ref.py"
 PEER_ROOT=$NFX_PIN_ROOT-peer
 
-t_plan 31
+t_plan 32
 nfx_topology || nfx_skip "cannot build the netns topology"
 
 # The peers' programs are pinned under a root of their own (-n keeps the
@@ -79,6 +79,10 @@ want=$($REF $C6 $IN $OUT)
 t_check "ping through the translator" in_c ping -6 -c 3 -i 0.2 -W 2 $S6
 read -r peer _ <<<"$(ask)"
 t_eq "server sees the RFC 6296 translated source" "$peer" "$want"
+# Both directions (translated on different links) met in ONE flow entry,
+# keyed as the outside sees the connection.
+t_eq "one flow entry, outside view" \
+	"$(nfx_loader -j flows proto tcp port 8080 | jq -r '[.[] | .src] | join(",")')" "$want"
 t_check "outbound packets counted" test "$(npt_json '.[0].out_packets')" -ge 3
 t_check "inbound packets counted" test "$(npt_json '.[0].in_packets')" -ge 3
 
