@@ -107,6 +107,22 @@ static long quota_settle(void *map, struct nfx_quota_key *k, struct nfx_quota_va
 	return 0;
 }
 
+/*
+ * One call site per map: the 6.1 verifier rejects a bpf_for_each_map_elem()
+ * call instruction reached with two different maps ("tail_call abusing
+ * map_ptr"), and the compiler merges the two calls of an if/else into one.
+ * Out-of-line functions keep them apart.
+ */
+static __noinline long gc_walk_new(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows_new, gc_entry, w, 0);
+}
+
+static __noinline long gc_walk_assured(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows, gc_entry, w, 0);
+}
+
 static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_config *cfg)
 {
 	struct gc_walk w = {};
@@ -122,9 +138,9 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 	w.tier = tier;
 	w.gen = st->gen;
 	if (tier)
-		bpf_for_each_map_elem(&nfx_flows, gc_entry, &w, 0);
+		gc_walk_assured(&w);
 	else
-		bpf_for_each_map_elem(&nfx_flows_new, gc_entry, &w, 0);
+		gc_walk_new(&w);
 
 	st->slices++;
 	st->examined += w.examined;
