@@ -10,13 +10,15 @@
 #     masquerade, each measured in this run (kernel forwarding and XDP
 #     redirect for nfx).
 # Prints a table; appends JSON Lines to $NFX_BENCH_OUT when set.
-#   NFX_BENCH_SECS   seconds per throughput figure (default 3)
+#   NFX_BENCH_SECS   seconds per throughput run (default 2)
+#   NFX_BENCH_TRIES  runs per throughput figure, the best is kept (default 3)
 #   NFX_BENCH_REPEAT PROG_TEST_RUN repeat count (default 2000000)
 set -u
 cd "$(dirname "$0")/.."
 . selftests/lib/lib.sh
 TOOL=$NFX_BUILD/tools/bench_npt
-SECS=${NFX_BENCH_SECS:-3}
+SECS=${NFX_BENCH_SECS:-2}
+TRIES=${NFX_BENCH_TRIES:-3}
 REPEAT=${NFX_BENCH_REPEAT:-2000000}
 OUT=${NFX_BENCH_OUT:-/dev/null}
 [ "$(id -u)" -eq 0 ] || { echo "bench_npt: needs root" >&2; exit 4; }
@@ -34,11 +36,19 @@ echo "BPF_PROG_TEST_RUN, $REPEAT runs each (best of 5), ns/packet:"
 printf '  %-44s %8.1f\n' "pipeline, IPv6 UDP, no NAT configured" "$base" \
 	"NPTv6: source prefix translated" "$npt" \
 	"NPTv6: ICMPv6 error, outer + quoted header" "$icmp"
+printf '  %-44s %8.1f\n' "single runs: pipeline, no NAT configured" "$single" \
+	"single runs: NAT66 masquerade, inside -> out" "$masq_out" \
+	"single runs: NAT66 masquerade, reply" "$masq_in"
+echo "  (single runs: one per call from a fresh packet, timer cost included)"
 r=$(ratio "$base" "$npt")
 emit "NPTv6 translation per packet (PROG_TEST_RUN)" "ns/pkt" "$npt" "nfx pipeline without NAT" "$base" "$r" \
 	"cost of the whole pipeline with the NPTv6 stage translating; ratio < 1 is the stage's overhead"
 emit "NPTv6 ICMPv6 error per packet (PROG_TEST_RUN)" "ns/pkt" "$icmp" "nfx pipeline without NAT" "$base" \
-	"$(ratio "$base" "$icmp")" "outer and quoted header rewritten"
+	"$(ratio "$base" "$icmp")" "outer and quoted header rewritten (ICMP errors skip the flow stage)"
+emit "NAT66 masquerade outbound, established (PROG_TEST_RUN)" "ns/pkt" "$masq_out" "nfx pipeline without NAT" "$single" \
+	"$(ratio "$single" "$masq_out")" "single runs; port probe (keyed hash, bpf_loop) + flow stage + checksum update"
+emit "NAT66 masquerade reply (PROG_TEST_RUN)" "ns/pkt" "$masq_in" "nfx pipeline without NAT" "$single" \
+	"$(ratio "$single" "$masq_in")" "single runs; the flow stage's lookup finds the entry, translated from it"
 
 # ---- 2. throughput through a router namespace ----
 nfx_topology >/dev/null 2>&1 || { echo "bench_npt: cannot build the topology" >&2; exit 1; }
@@ -59,13 +69,19 @@ fcntl.ioctl(sk.fileno(), 0x8946, ifr)
 EOF
 
 rx() { in_s awk '$1 == "Ip6InReceives" { print $2 }' /proc/net/snmp6; }
-measure() {	# prints packets/s received by the server
-	local a b
-	a=$(rx)
-	in_c "$TOOL" flood $S6 9 "$SECS" >/dev/null
-	sleep 0.2
-	b=$(rx)
-	echo $(( (b - a) / SECS ))
+# Packets/s received by the server, best of $TRIES runs: the CPUs are
+# shared, and the least disturbed run is the closest to the real cost.
+measure() {
+	local a b i r best=0
+	for i in $(seq "$TRIES"); do
+		a=$(rx)
+		in_c "$TOOL" flood $S6 9 "$SECS" >/dev/null
+		sleep 0.2
+		b=$(rx)
+		r=$(( (b - a) / SECS ))
+		[ "$r" -gt "$best" ] && best=$r
+	done
+	echo "$best"
 }
 nfx_on() { nfx_loader attach "$IF_RA" >/dev/null && nfx_loader attach "$IF_RB" >/dev/null; }
 nfx_off() { nfx_loader detach "$IF_RA" >/dev/null; nfx_loader detach "$IF_RB" >/dev/null; }
@@ -108,7 +124,7 @@ n_masq_xdp=$(measure)
 nfx_off
 
 echo
-echo "UDP through the router namespace, packets/s received ($SECS s each; one sender, veth):"
+echo "UDP through the router namespace, packets/s received (best of $TRIES x $SECS s; one sender, veth):"
 printf '  %-44s %10s\n' "kernel forwarding, no NAT" "$plain" \
 	"kernel ip6tables SNPT/DNPT" "$([ $have_snpt = 1 ] && echo "$k_npt" || echo n/a)" \
 	"nfx NPTv6, kernel forwarding" "$n_npt" \
@@ -116,7 +132,7 @@ printf '  %-44s %10s\n' "kernel forwarding, no NAT" "$plain" \
 	"kernel nftables masquerade" "$k_masq" \
 	"nfx NAT66 masquerade, kernel forwarding" "$n_masq" \
 	"nfx NAT66 masquerade, XDP redirect" "$n_masq_xdp"
-echo "ratios (nfx / kernel, > 1: nfx faster):"
+echo "ratios (nfx / kernel, > 1: nfx faster; one sender on shared CPUs: expect noise of tens of %):"
 if [ $have_snpt = 1 ]; then
 	printf '  %-44s %s\n' "NPTv6, kernel forwarding" "$(ratio "$n_npt" "$k_npt")" \
 		"NPTv6, XDP redirect" "$(ratio "$n_npt_xdp" "$k_npt")"

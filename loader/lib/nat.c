@@ -466,7 +466,10 @@ int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
 {
 	struct nfx_lpm6_key k = lpm_key(&in->addr, in->len);
 
-	/* Connections already translated keep working from their flow entries. */
+	/*
+	 * Replies of connections already translated are still translated back
+	 * from their flow entries; packets from inside no longer are.
+	 */
 	if (bpf_map_delete_elem(m->nat66, &k))
 		return nfx_err(-errno, errno == ENOENT ? "no masquerade rule for %s" :
 			       "cannot remove masquerade rule for %s", pstr(&in->addr, in->len));
