@@ -18,7 +18,7 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 REF="/usr/bin/python3 $NFX_ROOT/selftests/lib/npt_ref.py"
 PEER_ROOT=$NFX_PIN_ROOT-peer
 
-t_plan 32
+t_plan 34
 nfx_topology || nfx_skip "cannot build the netns topology"
 
 # The peers' programs are pinned under a root of their own (-n keeps the
@@ -74,6 +74,11 @@ t_check "translated packets forwarded by the kernel" nfx_loader nat66 forward "$
 t_check "bad prefix refused (host bits)" sh -c "! $NFX_LOADER -n $NS_R npt add $IF_RB inside fd00:c::1/64 outside 2001:db8:9::/64"
 t_check "bad prefix refused (/80)" sh -c "! $NFX_LOADER -n $NS_R npt add $IF_RB inside fd00:c::/80 outside 2001:db8:9::/80"
 t_eq "refusals changed nothing" "$(npt_json 'length')" 1
+msg=$(nfx_loader npt add "$IF_RB" inside fd00:c::1/64 outside 2001:db8:9::/64 2>&1); rc=$?
+t_eq "host bits: one clear line, exit 1" "$rc: $msg" \
+	"1: nfx-loader: npt: inside prefix: 'fd00:c::1/64': host bits set after /64 (did you mean fd00:c::/64?)"
+nfx_loader npt frob >/dev/null 2>&1
+t_eq "unknown subcommand: usage error" "$?" 2
 
 want=$($REF $C6 $IN $OUT)
 t_check "ping through the translator" in_c ping -6 -c 3 -i 0.2 -W 2 $S6
