@@ -36,8 +36,10 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 cd /t
 echo "kernel $(uname -r)"
-./nfgrep-test -q -e pcap/expected.txt filters/all.nfg pcap/*.pcap 2>&1 | grep -v '^libbpf: map'
-echo "RESULT nfgrep-test $?"
+./nfgrep-test -q -e pcap/expected.txt filters/all.nfg pcap/*.pcap > out.txt 2>&1
+rc=$?
+grep -v '^libbpf: map' out.txt | tail -30
+echo "RESULT nfgrep-test $rc"
 ./test_nfgrep
 echo "RESULT test_nfgrep $?"
 poweroff -f

@@ -10,19 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-/*
- * Linux 6.1's verifier does not follow the bounds of a byte swap (BPF_END):
- * a swapped 16-bit length used in packet pointer arithmetic is "unbounded"
- * there. The AND, kept by the asm (clang knows it is redundant), bounds it.
- */
-static __always_inline __u16 nfx_ntohs_bounded(__u16 x)
-{
-	__u64 v = bpf_ntohs(x);
-
-	asm volatile("%0 &= 0xffff" : "+r"(v));
-	return v;
-}
-#define nfx_ntohs(x) nfx_ntohs_bounded(x)
+#define nfx_ntohs(x) bpf_ntohs(x)
 #define nfx_htons(x) bpf_htons(x)
 #define nfx_ntohl(x) bpf_ntohl(x)
 #define nfx_htonl(x) bpf_htonl(x)

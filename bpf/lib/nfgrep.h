@@ -698,42 +698,45 @@ decide:
 }
 
 /*
- * The stage, last in the pipeline: payload packets (and SYNs) of flows not
- * yet classified that the pipeline passes go to the matcher program, which
- * passes them too. A packet the pipeline drops, bounces or redirects is not
- * inspected. Later IP fragments carry no ports and never get here.
+ * The stage, last in the pipeline: packets of flows not yet classified go,
+ * with the verdict already taken, to the matcher program, which returns
+ * that verdict (a redirect target set by an earlier stage stays set across
+ * the tail call). Dropped or aborted packets are not inspected.
  */
-static __always_inline int nfx_nfgrep_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
+static __always_inline int nfx_nfgrep_stage(struct xdp_md *ctx, struct nfx_pkt *pkt,
 					    const struct flow_ctx *fc, int verdict)
 {
 	const struct flow_entry *e = fc->e;
 
 	/*
-	 * As little as possible here: every value kept live across the flow
-	 * stage costs the pipeline's frame stack. The matcher filters the rest.
+	 * As little as possible here: values kept live in the pipeline's
+	 * frame cost it stack (the 6.1 verifier counts it with the flow
+	 * stage's and the event emitter's frames, 512 bytes in all). The
+	 * matcher filters the rest (payload, SYN).
 	 */
-	if (verdict != XDP_PASS || !e || e->app_id)
+	if (!e || e->app_id || verdict == XDP_DROP || verdict == XDP_ABORTED)
 		return verdict;
+	/*
+	 * The verdict rides in the per-CPU parsed packet's spare word: no
+	 * map lookup, no stack. Nothing else reads it after this stage.
+	 */
+	pkt->pad = verdict;
 	bpf_tail_call(ctx, &nfx_nfg_jmp, 0);
 	return verdict;			/* no matcher program in the slot */
 }
 
 /*
- * The flow of the packet, as the flow stage found it (no accounting). Lean
- * on stack: the matcher's loops nest six frames deep, all within 512 bytes.
+ * The flow of the packet, as the flow stage found it (no accounting), from
+ * the pipeline's own parse: NAT may have rewritten the packet since.
  */
-static __always_inline struct flow_entry *nfg_flow_of(struct xdp_md *ctx, struct nfx_pkt *pkt,
-						      __u64 *hash, int *dir)
+static __always_inline struct flow_entry *nfg_flow_of(const struct nfx_pkt *pkt, __u64 *hash,
+						      int *dir)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
 	struct nfx_link_conf *lc;
 	struct flow_entry *e;
 	struct flow_key key;
 	__u64 secret[2];
 
-	if (nfx_parse(data, data_end, pkt) != NFX_PARSE_L4)
-		return NULL;
 	lc = nfx_link_get();
 	if (!lc)
 		return NULL;
@@ -751,40 +754,47 @@ static __always_inline struct flow_entry *nfg_flow_of(struct xdp_md *ctx, struct
 }
 
 /*
- * The matcher program (tail call target). NFX_NFGREP_PROGRAM expands to it
- * after the pipeline's own program, so that the pipeline stays the first
- * program of the object (the one libxdp attaches). It always passes: the
- * stage only calls it for packets the pipeline passes.
+ * The matcher program (tail call target). NFX_NFGREP_PROGRAM(slot) expands
+ * to it after the pipeline's own program, so that the pipeline stays the
+ * first program of the object (the one libxdp attaches); slot is the
+ * per-CPU map that holds the pipeline's parsed packet.
  */
-#define NFX_NFGREP_PROGRAM						\
+#define NFX_NFGREP_PROGRAM(slot)					\
 SEC("xdp")								\
 int nfx_nfgrep(struct xdp_md *ctx)					\
 {									\
-	struct nfx_pkt pkt;						\
+	const struct nfx_pkt *pkt;					\
 	struct flow_entry *e;						\
-	__u64 hash = 0;							\
-	int dir = 0;							\
+	__u32 zero = 0, verdict;					\
 	__u16 packets = 0;	/* packets inspected, for a later event field */ \
+	__u64 hash = 0;							\
+	int dir = 0, r;							\
 	bool client;							\
-	int r;								\
 									\
-	e = nfg_flow_of(ctx, &pkt, &hash, &dir);			\
-	if (!e || e->app_id || pkt.frag ||				\
-	    (pkt.l4proto != NFX_IPPROTO_TCP && pkt.l4proto != NFX_IPPROTO_UDP)) \
+	pkt = bpf_map_lookup_elem(&slot, &zero);			\
+	if (!pkt)							\
 		return XDP_PASS;					\
+	/* the pipeline's verdict (nfx_nfgrep_stage) */			\
+	verdict = pkt->pad <= XDP_REDIRECT ? pkt->pad : XDP_PASS;	\
+	if (pkt->frag ||						\
+	    (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP)) \
+		return verdict;						\
 	/* SYNs carry no payload but the initial sequence numbers. */	\
-	if (pkt.payload_end <= pkt.payload_off && !(pkt.tcp_flags & NFX_TCP_SYN)) \
-		return XDP_PASS;					\
+	if (pkt->payload_end <= pkt->payload_off && !(pkt->tcp_flags & NFX_TCP_SYN)) \
+		return verdict;						\
+	e = nfg_flow_of(pkt, &hash, &dir);				\
+	if (!e || e->app_id)						\
+		return verdict;						\
 	client = flow_is_orig(e, dir);					\
 	r = nfx_nfg_run(ctx, hash,					\
-			pkt.payload_off | (__u32)pkt.payload_end << 16,	\
-			pkt.l4_off | (__u32)pkt.l4proto << 16 | (__u32)client << 24, \
-			nfx_ntohs(client ? pkt.dport : pkt.sport), &packets); \
+			pkt->payload_off | (__u32)pkt->payload_end << 16, \
+			pkt->l4_off | (__u32)pkt->l4proto << 16 | (__u32)client << 24, \
+			nfx_ntohs(client ? pkt->dport : pkt->sport), &packets); \
 	if (r > 0 && !e->app_id) {					\
 		e->app_id = r;						\
 		nfg_classified(ctx, e, r);				\
 	}								\
-	return XDP_PASS;						\
+	return verdict;							\
 }									\
 struct nfg_jmp_map nfx_nfg_jmp SEC(".maps") = {				\
 	.values = { [0] = (void *)&nfx_nfgrep },			\
