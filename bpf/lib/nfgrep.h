@@ -96,21 +96,18 @@ struct {
 /*
  * The matcher is a program of its own, entered by tail call: the pipeline's
  * frame already holds several hundred bytes of stack, and the matcher's
- * loops need their own. Nothing is passed across the call (writing a map
- * there would cost the pipeline's frame more stack): the matcher parses the
- * packet and finds its flow again, a cost only packets of flows still
- * being classified pay. libbpf fills the slot when the object is loaded.
- * Only declared here: the definition with its initialiser comes with the
- * program in NFX_NFGREP_PROGRAM, after the pipeline's program, so the
- * pipeline stays the object's first program (the one libxdp attaches).
+ * loops need their own. Nothing but the verdict is passed across the call:
+ * the matcher reads the pipeline's parsed packet and finds its flow again,
+ * a cost only packets of flows still being classified pay. The loader puts
+ * the matcher in slot 0 (nfg_matcher_install()); with the slot empty the
+ * stage is a no-op.
  */
-struct nfg_jmp_map {
+struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int (void *));
-};
-struct nfg_jmp_map nfx_nfg_jmp SEC(".maps");
+	__uint(value_size, sizeof(__u32));
+} nfx_nfg_jmp SEC(".maps");
 
 NFX_STATIC_ASSERT(sizeof(struct nfg_state) <= sizeof(struct nfg_scratch),
 		  "the zero scratch entry initialises a state");
@@ -795,9 +792,6 @@ int nfx_nfgrep(struct xdp_md *ctx)					\
 		nfg_classified(ctx, e, r);				\
 	}								\
 	return verdict;							\
-}									\
-struct nfg_jmp_map nfx_nfg_jmp SEC(".maps") = {				\
-	.values = { [0] = (void *)&nfx_nfgrep },			\
-};
+}
 
 #endif /* NFX_BPF_NFGREP_H */

@@ -48,5 +48,7 @@ int nfg_install(const struct nfg_maps *m, struct nfg_compiled *c);
 /* The active program (caller frees *prog) and its slot. */
 int nfg_active(const struct nfg_maps *m, struct nfg_prog **prog);
 const char *nfg_step_cmp_str(int cmp);
+/* Put the matcher program (nfx_nfgrep) in the pipeline's tail-call slot. */
+int nfg_matcher_install(int jmp_fd, int matcher_prog_fd);
 
 #endif /* NFX_NFGC_H */

@@ -106,3 +106,12 @@ out:
 	free(old);
 	return err;
 }
+
+int nfg_matcher_install(int jmp_fd, int matcher_prog_fd)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(jmp_fd, &zero, &matcher_prog_fd, BPF_ANY))
+		return nfx_err(-errno, "nfx_nfg_jmp: %s", strerror(errno));
+	return 0;
+}

@@ -115,6 +115,12 @@ static int setup(struct nfg_compiled *c)
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0) ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_link), &zero, &lc, 0))
 		return -errno;
+	err = nfg_matcher_install(bpf_map__fd(skel->maps.nfx_nfg_jmp),
+				  bpf_program__fd(skel->progs.nfx_nfgrep));
+	if (err) {
+		fprintf(stderr, "nfgrep-test: %s\n", nfx_errmsg());
+		return err;
+	}
 	m.prog_fd = bpf_map__fd(skel->maps.nfx_nfg_prog);
 	m.active_fd = bpf_map__fd(skel->maps.nfx_nfg_active);
 	m.names_fd = bpf_map__fd(skel->maps.nfx_nfg_names);

@@ -54,6 +54,9 @@ static int setup(void)
 	cfg.flags = NFX_CFG_READY;
 	bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0);
 	bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_link), &zero, &lc, 0);
+	if (nfg_matcher_install(bpf_map__fd(skel->maps.nfx_nfg_jmp),
+				bpf_program__fd(skel->progs.nfx_nfgrep)))
+		return -errno;
 	maps.prog_fd = bpf_map__fd(skel->maps.nfx_nfg_prog);
 	maps.active_fd = bpf_map__fd(skel->maps.nfx_nfg_active);
 	maps.names_fd = bpf_map__fd(skel->maps.nfx_nfg_names);
