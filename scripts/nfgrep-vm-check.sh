@@ -21,14 +21,14 @@ trap 'rm -rf "$tmp"' EXIT
 r=$tmp/root
 mkdir -p "$r"/{bin,proc,sys,dev,t}
 cp "$(command -v busybox)" "$r/bin/"
-for b in "$B/tools/nfgrep-test" "$B/selftests/bpf/test_nfgrep"; do
+for b in "$B/tools/nfgrep-test" "$B/selftests/bpf/test_nfgrep" $(ls "$B/tools/nfx-verify" 2>/dev/null); do
 	cp "$b" "$r/t/"
 	for l in $(ldd "$b" | grep -oE '/[^ ]+\.so[^ ]*'); do
 		mkdir -p "$r$(dirname "$l")"
 		cp -L "$l" "$r$l"
 	done
 done
-cp -r "$ROOT/filters" "$ROOT/selftests/data/pcap" "$r/t/"
+cp -r "$ROOT/filters" "$ROOT/selftests/data/pcap" "$B/nfx_xdp.bpf.o" "$r/t/"
 cat > "$r/init" <<'INIT'
 #!/bin/busybox sh
 /bin/busybox --install -s /bin
@@ -42,6 +42,9 @@ grep -v '^libbpf: map' out.txt | tail -30
 echo "RESULT nfgrep-test $rc"
 ./test_nfgrep
 echo "RESULT test_nfgrep $?"
+# Each program of the object on its own: tells the matcher from the pipeline.
+[ -x ./nfx-verify ] && ./nfx-verify nfx_xdp.bpf.o 2>&1 | grep -v '^libbpf'
+echo "RESULT nfx-verify $?"
 poweroff -f
 INIT
 chmod +x "$r/init"
@@ -49,5 +52,5 @@ chmod +x "$r/init"
 # TCG: KVM cannot boot a stock kernel on these hosts; about 20 s.
 out=$(timeout 600 qemu-system-x86_64 -m 2048 -smp 1 -nographic -no-reboot -kernel "$K" \
 	-initrd "$tmp/initrd.gz" -append "console=ttyS0 quiet panic=-1" 2>&1 | tr -d '\r')
-echo "$out" | sed -n '/kernel [0-9]/,/RESULT test_nfgrep/p'
+echo "$out" | sed -n '/kernel [0-9]/,/RESULT nfx-verify/p'
 echo "$out" | grep -q "RESULT nfgrep-test 0" && echo "$out" | grep -q "RESULT test_nfgrep 0"
