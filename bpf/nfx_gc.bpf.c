@@ -136,7 +136,7 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 	if (w.budget > GC_SLICE_MAX)
 		w.budget = GC_SLICE_MAX;
 	w.tier = tier;
-	w.gen = st->gen;
+	w.gen = st->gen + 1;	/* never 0, the generation of entries the datapath creates */
 	if (tier)
 		gc_walk_assured(&w);
 	else
@@ -153,7 +153,7 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 		st->live[tier] = 0;
 		st->cursor = 0;
 		if (!tier && cfg->gc.quota) {
-			__u32 gen = st->gen;
+			__u32 gen = st->gen + 1;
 
 			bpf_for_each_map_elem(&nfx_quota, quota_settle, &gen, 0);
 		}
