@@ -374,13 +374,13 @@ static const struct cli_opt gc_opts[] = { { NULL } };
 
 const struct cli_cmd cli_gc_cmds[] = {
 	{ "flush", "[IFNAME] PREDICATE...",
-	  "remove matching flows in the kernel in one call; PREDICATE: [not] tcp|udp|proto P, "
+	  "remove matching flows in the kernel, one call; PREDICATE words: [not] tcp|udp|proto P, "
 	  "state S[,S], assured|unassured|unreplied|replied, src|dst|host ADDR[/LEN], "
 	  "port|sport|dport N[-M], zone N, mark V[/M], app ID, age|idle OP DURATION",
 	  flush_opts, 0, -1, do_flush },
-	{ "gc", "show|set|load|run [IFNAME] [KEY=VALUE...|FILE]",
-	  "garbage collector: show state, set timeouts/limits (tcp.established=1h, "
-	  "adaptive.start=60%, quota=256, ...), load a config file, run one slice now",
+	{ "gc", "show|set|load|run [IFNAME] ...",
+	  "garbage collector: show; set KEY=VALUE... (tcp.established=1h, adaptive.start=60%, "
+	  "quota=256, interval=1s, ...); load FILE; run one slice now",
 	  gc_opts, 1, -1, do_gc },
 	{ NULL },
 };
