@@ -122,6 +122,45 @@ static int bench_nfx(__u64 n)
 	       (unsigned long long)(r.removed[0] + r.removed[1]),
 	       (unsigned long long)r.run_ns, (unsigned long long)r.load_ns);
 
+	/* the same from user space: batch walk, one delete per match */
+	if (fill(fd, n))
+		return 1;
+	{
+		static __u64 keys[BATCH];
+		static struct flow_entry vals[BATCH];
+		__u64 now = nfx_now_ns(), removed = 0, calls = 0;
+		int t;
+
+		t0 = nfx_now_ns();
+		for (t = 0; t < 2; t++) {
+			__u64 in = 0, out = 0;
+			bool first = true;
+
+			for (;;) {
+				__u32 cnt = BATCH, k;
+				int rr = bpf_map_lookup_batch(fd[t], first ? NULL : &in, &out, keys, vals,
+							      &cnt, NULL);
+
+				if (rr && errno != ENOENT)
+					return 1;
+				calls++;
+				for (k = 0; k < cnt; k++) {
+					if (!nfx_pred_match(&p, &vals[k], now))
+						continue;
+					calls++;
+					removed += !bpf_map_delete_elem(fd[t], &keys[k]);
+				}
+				if (rr)
+					break;
+				in = out;
+				first = false;
+			}
+		}
+		printf("user_flush_ns=%llu\nuser_removed=%llu\nuser_syscalls=%llu\n",
+		       (unsigned long long)(nfx_now_ns() - t0), (unsigned long long)removed,
+		       (unsigned long long)calls);
+	}
+
 	/* collector over n live flows: refill the removed half */
 	if (fill(fd, n))
 		return 1;
