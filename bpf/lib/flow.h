@@ -18,6 +18,7 @@
 #include "ct.h"
 #include "gc.h"
 #include "flowtab.h"
+#include "events.h"
 #include "nfx/flow.h"
 #include "nfx/hash.h"
 #include "nfx/config.h"
@@ -35,6 +36,7 @@ struct flow_ctx {
 	struct flow_entry *e;
 	bool assured_tier;	/* e lives in nfx_flows */
 	bool created;
+	__u32 ifindex;		/* ingress link, for events */
 };
 
 static __always_inline __u8 flow_dir_seen_flag(int dir)
@@ -186,6 +188,24 @@ static __always_inline void flow_promote(struct flow_ctx *fc, const struct nfx_c
 }
 
 /*
+ * Events of a TCP state change; the connection ends (as far as the
+ * datapath can tell) when it enters TIME_WAIT or CLOSE from a live state.
+ */
+static __always_inline void flow_state_events(const struct flow_ctx *fc,
+					      const struct flow_entry *e, __u8 old_state)
+{
+	__u8 st = e->tcp_state;
+
+	nfx_event_state(e, old_state, fc->ifindex);
+	if (old_state == FLOW_TCP_TIME_WAIT || old_state == FLOW_TCP_CLOSE)
+		return;
+	if (st == FLOW_TCP_TIME_WAIT)
+		nfx_event_end(e, NFX_EV_END_CLOSE, fc->ifindex);
+	else if (st == FLOW_TCP_CLOSE)
+		nfx_event_end(e, NFX_EV_END_RESET, fc->ifindex);
+}
+
+/*
  * Look the flow up in both tiers. Returns the entry, or NULL on a miss
  * (and on a hash collision, counted, which leaves the packet untracked).
  */
@@ -264,10 +284,12 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
 	fc->hash = nfx_flow_hash(&fc->key, secret);
 	fc->now = bpf_ktime_get_ns();
+	fc->ifindex = ctx->ingress_ifindex;
 
 	e = flow_lookup(fc);
 	if (e && flow_expired(e, cfg, fc->now)) {
 		/* A stale entry for the same tuple: start the flow afresh. */
+		nfx_event_end(e, NFX_EV_END_EXPIRED, fc->ifindex);
 		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows :
 				    (void *)&nfx_flows_new, &fc->hash);
 		e = NULL;
@@ -292,6 +314,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		e->flags |= seen;
 
 	if (pkt->l4proto == NFX_IPPROTO_TCP) {
+		__u8 old_state = e->tcp_state;
+
 		e->tcp_flags_seen[fc->dir & 1] |= pkt->tcp_flags;
 		if (!fc->created && !flow_tcp_update(e, fc->dir, pkt->tcp_flags)) {
 			e->invalid++;
@@ -302,6 +326,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		    (e->flags & (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI)) ==
 		    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
 			e->tcp_state = FLOW_TCP_ESTABLISHED;
+		if (unlikely(e->tcp_state != old_state))
+			flow_state_events(fc, e, old_state);
 	}
 
 	if (!(e->flags & FLOW_F_ASSURED)) {
@@ -321,6 +347,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 				flow_promote(fc, cfg);
 		}
 	}
+	if (fc->created)
+		nfx_event_new(fc->e, fc->ifindex);
 	return fc->e;
 }
 

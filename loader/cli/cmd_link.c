@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "nfx/consts.h"
+#include "nfx/events.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "cli.h"
@@ -37,6 +38,9 @@ static int do_attach(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 
 	if (cli_num(cli_current, v, "zone", 0) > 0xffff)
 		return cli_usage(ctx, "--zone must be 0..65535");
+	if (cli_num(cli_current, v, "event-ring", 0) > (1u << 30))
+		return cli_usage(ctx, "--event-ring must be at most 1 GiB");
+	o.event_ring_bytes = cli_num(cli_current, v, "event-ring", 0);
 	if (mode && !strcmp(mode, "native"))
 		o.mode = NFX_MODE_NATIVE;
 	else if (mode && !strcmp(mode, "generic"))
@@ -94,6 +98,59 @@ static void gc_status_read(struct nfx_link *link, struct gc_status *g)
 	g->capacity = a + u;
 }
 
+/* Event channel counters, per CPU; ncpus < 0 when the link has none. */
+struct link_events {
+	int ncpus;
+	__u64 tot[NFX_EVS_MAX];
+	__u64 cpu[NFX_EVENT_CPUS_MAX * NFX_EVS_MAX];
+};
+
+static void print_link_events(const struct link_events *ev, int verbose)
+{
+	int c;
+
+	if (ev->ncpus < 0)
+		return;
+	printf("  events: %llu emitted, %llu dropped (ring full), %llu no ring, %llu wake-ups\n",
+	       (unsigned long long)ev->tot[NFX_EVS_EMITTED],
+	       (unsigned long long)ev->tot[NFX_EVS_DROPPED],
+	       (unsigned long long)ev->tot[NFX_EVS_NO_RING],
+	       (unsigned long long)ev->tot[NFX_EVS_WAKEUPS]);
+	for (c = 0; c < ev->ncpus && c < NFX_EVENT_CPUS_MAX; c++) {
+		const __u64 *p = &ev->cpu[c * NFX_EVS_MAX];
+
+		if (!verbose && !p[NFX_EVS_DROPPED] && !p[NFX_EVS_NO_RING])
+			continue;
+		printf("    cpu%-3d emitted %llu dropped %llu no_ring %llu\n", c,
+		       (unsigned long long)p[NFX_EVS_EMITTED],
+		       (unsigned long long)p[NFX_EVS_DROPPED],
+		       (unsigned long long)p[NFX_EVS_NO_RING]);
+	}
+}
+
+static void json_link_events(struct json_writer *jw, const struct link_events *ev)
+{
+	int c, i;
+
+	if (ev->ncpus < 0)
+		return;
+	jw_key(jw, "events");
+	jw_obj_start(jw);
+	for (i = 1; i < NFX_EVS_WAKE_POS; i++)
+		jw_ku64(jw, nfx_event_stat_names[i], ev->tot[i]);
+	jw_key(jw, "per_cpu");
+	jw_arr_start(jw);
+	for (c = 0; c < ev->ncpus && c < NFX_EVENT_CPUS_MAX; c++) {
+		jw_obj_start(jw);
+		jw_ku64(jw, "cpu", c);
+		for (i = 1; i < NFX_EVS_WAKE_POS; i++)
+			jw_ku64(jw, nfx_event_stat_names[i], ev->cpu[c * NFX_EVS_MAX + i]);
+		jw_obj_end(jw);
+	}
+	jw_arr_end(jw);
+	jw_obj_end(jw);
+}
+
 static void print_link_table(const struct nfx_link_info *li, const struct nfx_counter *c,
 			     __u64 assured, __u64 unassured, int verbose, const struct gc_status *g)
 {
@@ -124,7 +181,7 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 
 static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 		      const struct nfx_counter *c, __u64 assured, __u64 unassured,
-		      const struct gc_status *g)
+		      const struct gc_status *g, const struct link_events *lev)
 {
 	int i;
 
@@ -161,6 +218,7 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 		jw_obj_end(jw);
 	}
 	jw_obj_end(jw);
+	json_link_events(jw, lev);
 	jw_obj_end(jw);
 }
 
@@ -202,10 +260,16 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		if (err) {
 			cli_fail(ctx, "%s", nfx_errmsg());
 			ret = CLI_EXIT_FAIL;
-		} else if (jw) {
-			json_link(jw, &li, c, as, un, &g);
 		} else {
-			print_link_table(&li, c, as, un, ctx->verbose, &g);
+			static struct link_events lev;
+
+			lev.ncpus = nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
+			if (jw) {
+				json_link(jw, &li, c, as, un, &g, &lev);
+			} else {
+				print_link_table(&li, c, as, un, ctx->verbose, &g);
+				print_link_events(&lev, ctx->verbose);
+			}
 		}
 		if (!err)
 			nfx_link_close(link);
@@ -238,6 +302,7 @@ static const struct cli_opt attach_opts[] = {
 	{ "replace", 'r', CLI_FLAG, NULL, "replace an nfx already attached to the link" },
 	{ "zone", 'z', CLI_UINT, "ZONE", "conntrack zone of this link's flows (0..65535)" },
 	{ "no-ct-adopt", 0, CLI_FLAG, NULL, "never adopt flows from kernel conntrack on a miss" },
+	{ "event-ring", 0, CLI_UINT, "BYTES", "per-CPU event ring size, a power of 2 (default 256 KiB)" },
 	{ NULL },
 };
 

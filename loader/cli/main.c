@@ -23,6 +23,7 @@ static const struct cli_cmd *const cmd_tables[] = {
 	cli_link_cmds,
 	cli_flow_cmds,
 	cli_gc_cmds,
+	cli_event_cmds,
 };
 
 int cli_fail(struct cli_ctx *ctx, const char *fmt, ...)

@@ -29,6 +29,7 @@
 #include <xdp/libxdp.h>
 
 #include "nfx/consts.h"
+#include "nfx/events.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "internal.h"
@@ -379,6 +380,20 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	return 0;
 }
 
+/* The per-CPU event rings live as long as the (shared) outer map. */
+static int fill_events(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o)
+{
+	struct nfx_event_conf conf = {
+		.types = NFX_EVENT_TYPES_ALL,
+		.wakeup_every = NFX_EVENT_WAKEUP_EVERY,
+		.ring_bytes = o->event_ring_bytes,
+	};
+	int n = nfx_events_rings_create(bpf_map__fd(skel->maps.nfx_event_rings),
+					bpf_map__fd(skel->maps.nfx_event_conf), &conf);
+
+	return n < 0 ? n : 0;
+}
+
 int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 {
 	struct nfx_attach_opts o = {};
@@ -475,6 +490,8 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 	err = fill_link_conf(skel, ifindex, &o);
 	if (!err && !shared)
 		err = fill_config(skel, &o);
+	if (!err && !shared)
+		err = fill_events(skel, &o);
 	if (err)
 		goto out;
 	pinned = true;
