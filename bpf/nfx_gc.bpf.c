@@ -23,6 +23,7 @@
 #include "lib/config.h"
 #include "lib/flow.h"
 #include "lib/gc.h"
+#include "lib/events.h"
 
 #define NSEC_PER_SEC 1000000000ull
 #define NSEC_PER_MSEC 1000000ull
@@ -86,6 +87,12 @@ static long gc_entry(void *map, __u64 *key, struct flow_entry *e, struct gc_walk
 	tmo = (__u64)flow_timeout(e, cfg) * w->scale * 1000;
 	last = e->last_seen;
 	if (w->now > last && w->now - last > tmo) {
+		/*
+		 * The event is written before the delete: a preallocated
+		 * element can be reused by another CPU's insert as soon as it
+		 * is deleted. A flow removed concurrently may so end twice.
+		 */
+		nfx_event_end(e, NFX_EV_END_EVICTED, 0);
 		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new, key)) {
 			w->removed++;
 			return 0;
