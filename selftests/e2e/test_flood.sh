@@ -12,13 +12,14 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 command -v bpftool >/dev/null || nfx_skip "bpftool missing"
 nfx_topology || nfx_skip "cannot build the topology"
 
-t_plan 16
+t_plan 17
 FLAG=/tmp/nfx-t$nfx_id.flag
 CLOG=/tmp/nfx-t$nfx_id.client
 
 t_check "attach $IF_RA" nfx_loader attach "$IF_RA"
 t_check "attach $IF_RB" nfx_loader attach "$IF_RB"
 t_check "gc set quota=32" nfx_loader gc set quota=32 quota.prefix4=24
+t_eq "one collector for both links, running" "$(nfx_loader -j gc show | jq -c '[.[].running]')" "[true]"
 
 in_s socat TCP-LISTEN:7000,reuseaddr,fork EXEC:cat >/dev/null 2>&1 &
 sleep 0.5
