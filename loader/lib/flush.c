@@ -30,8 +30,10 @@ static int flush_run(struct nfx_flush_bpf *skel, const struct nfx_flow_pred *pre
 	skel->bss->now_ns = now;
 	err = nfx_flush_bpf__load(skel);
 	if (err)
-		return nfx_err(err, "cannot load the flush program: %s (BPF_PROG_TYPE_SYSCALL needs Linux 5.14+; -v shows the verifier log)",
-			       strerror(-err));
+		return nfx_err(
+			err,
+			"cannot load the flush program: %s (BPF_PROG_TYPE_SYSCALL needs Linux 5.14+; -v shows the verifier log)",
+			strerror(-err));
 	t1 = nfx_now_ns();
 	res->load_ns = t1 - t0;
 	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_flush), &topts);
@@ -46,8 +48,8 @@ static int flush_run(struct nfx_flush_bpf *skel, const struct nfx_flow_pred *pre
 	return 0;
 }
 
-int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred,
-		  bool dry_run, __u64 now, struct nfx_flush_result *res)
+int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred, bool dry_run,
+		  __u64 now, struct nfx_flush_result *res)
 {
 	struct nfx_flush_bpf *skel;
 	int err;
