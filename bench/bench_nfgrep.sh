@@ -8,7 +8,8 @@
 # peer: build/tools/ndpi-driver, nDPI (Debian libndpi 4.2) fed the same
 # packets until it reports a protocol, time = inside
 # ndpi_detection_process_packet(). Both start every pcap from empty tables;
-# the pcaps are run NFX_BENCH_REPEAT times (default 200).
+# the pcaps are run NFX_BENCH_REPEAT times (default 200), the first run
+# untimed, and the fastest run counts (the machine is shared).
 # "matcher" is nfx's throughput without the pipeline's own cost (the run
 # with a filter that never applies, subtracted).
 # Agreement compares the top-level protocol (nDPI's HTTP.YouTube counts as
