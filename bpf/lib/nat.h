@@ -80,8 +80,7 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 }
 
 /* After the flow stage: the XDP action for the packet. */
-__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e,
-			    int dir)
+__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e, int dir)
 {
 	struct nat_scratch *s = nat_scratch_get();
 	struct nfx_nat_conf *conf;
@@ -110,9 +109,13 @@ __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow
 		nat_undo(ctx, pkt, s);
 		return XDP_PASS;
 	}
-	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !conf || conf->fwd != NFX_FWD_XDP)
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_PASS;	/* unknown route or neighbour: the kernel resolves it */
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (!conf)
+		return XDP_PASS;
+	if (conf->fwd != NFX_FWD_XDP)
+		return XDP_PASS;
 	return nfx_redirect6(ctx, &s->fib);
 }
 #endif /* __bpf__ */
