@@ -62,15 +62,17 @@ static __always_inline void nat_undo(struct xdp_md *ctx, const struct nfx_pkt *p
 /* Before the flow stage. Returns enum nfx_nat_verdict. */
 __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u16 zone)
 {
-	struct nat_scratch *s = nat_scratch_get();
+	struct nat_scratch *s;
 
-	if (!s || !pkt)
+	/* IPv4 leaves at once; nfx_nat_post() does not look at the state then. */
+	if (!pkt || pkt->family != NFX_AF_INET6)
+		return NFX_NAT_PASS;
+	s = nat_scratch_get();
+	if (!s)
 		return NFX_NAT_PASS;
 	s->nx.active = 0;
 	s->undo = NAT_UNDO_NONE;
 	s->verdict = NFX_NAT_PASS;
-	if (pkt->family != NFX_AF_INET6)
-		return NFX_NAT_PASS;
 	s->verdict = nfx_npt_stage(ctx, pkt, res, s);
 	if (s->verdict == NFX_NAT_PASS && npt_is_icmp_error(pkt, res))
 		s->verdict = nfx_nat66_icmp_err(ctx, pkt, zone, s);
@@ -82,12 +84,15 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 /* After the flow stage: the XDP action for the packet. */
 __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e, int dir)
 {
-	struct nat_scratch *s = nat_scratch_get();
+	struct nat_scratch *s;
 	struct nfx_nat_conf *conf;
 	__u32 zero = 0;
 	int v, rc;
 
-	if (!s || !pkt || pkt->family != NFX_AF_INET6)
+	if (!pkt || pkt->family != NFX_AF_INET6)
+		return XDP_PASS;
+	s = nat_scratch_get();
+	if (!s)
 		return XDP_PASS;
 	if (s->verdict == NFX_NAT_DROP)
 		return XDP_DROP;
