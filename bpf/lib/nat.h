@@ -62,7 +62,9 @@ static __always_inline void nat_undo(struct xdp_md *ctx, const struct nfx_pkt *p
 /* Before the flow stage. Returns enum nfx_nat_verdict. */
 __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u16 zone)
 {
+	struct nfx_nat_conf *conf;
 	struct nat_scratch *s;
+	__u32 zero = 0, active;
 
 	/* IPv4 leaves at once; nfx_nat_post() does not look at the state then. */
 	if (!pkt || pkt->family != NFX_AF_INET6)
@@ -73,10 +75,19 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 	s->nx.active = 0;
 	s->undo = NAT_UNDO_NONE;
 	s->verdict = NFX_NAT_PASS;
-	s->verdict = nfx_npt_stage(ctx, pkt, res, s);
-	if (s->verdict == NFX_NAT_PASS && npt_is_icmp_error(pkt, res))
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (!conf)
+		return NFX_NAT_PASS;
+	active = conf->active;
+	if (!active)
+		return NFX_NAT_PASS;	/* no binding, no rule: nothing to look up */
+	if (active & NFX_NAT_ACTIVE_NPT)
+		s->verdict = nfx_npt_stage(ctx, pkt, res, s);
+	if (s->verdict != NFX_NAT_PASS || !(active & NFX_NAT_ACTIVE_NAT66))
+		return s->verdict;
+	if (npt_is_icmp_error(pkt, res))
 		s->verdict = nfx_nat66_icmp_err(ctx, pkt, zone, s);
-	else if (s->verdict == NFX_NAT_PASS)
+	else
 		s->verdict = nfx_nat66_out(ctx, pkt, res, zone, s);
 	return s->verdict;
 }

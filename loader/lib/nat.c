@@ -192,6 +192,43 @@ static int free_id(const __u32 *used, int n, __u32 max)
 	return -1;
 }
 
+/* Entries of an LPM trie (at most max): 0 when empty. */
+static int trie_count(int fd, int max)
+{
+	struct nfx_lpm6_key k, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		k = next;
+		n++;
+	} while (n <= max && !bpf_map_get_next_key(fd, &k, &next));
+	return n;
+}
+
+/*
+ * Tell the datapath which tables hold entries (nfx_nat_conf.active). Set
+ * after an entry goes in and cleared after the last one is gone, so a
+ * flag is never off while its table has entries.
+ */
+static int nat_conf_refresh(const struct nfx_nat_maps *m)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read NAT settings: %s", strerror(errno));
+	c.active = 0;
+	if (trie_count(m->npt_in, NPT_BINDINGS_MAX) || trie_count(m->npt_out, NPT_BINDINGS_MAX))
+		c.active |= NFX_NAT_ACTIVE_NPT;
+	if (trie_count(m->nat66, NAT66_RULES_MAX))
+		c.active |= NFX_NAT_ACTIVE_NAT66;
+	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
+		return nfx_err(-errno, "cannot write NAT settings: %s", strerror(errno));
+	return 0;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	const struct nfx_npt_info *x = a, *y = b;
@@ -308,7 +345,7 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		bpf_map_delete_elem(m->npt_out, &kout);
 		return err;
 	}
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 /* The binding configured with prefix p on the inside (or outside). */
@@ -348,7 +385,7 @@ int nfx_npt_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *p)
 		return nfx_err(-errno, "cannot remove inside prefix: %s", strerror(errno));
 	if (bpf_map_delete_elem(m->npt_out, &kout) && errno != ENOENT)
 		return nfx_err(-errno, "cannot remove outside prefix: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_npt_follow(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
@@ -494,7 +531,7 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		return err;
 	if (bpf_map_update_elem(m->nat66, &k, &r, BPF_NOEXIST))
 		return nfx_err(-errno, "cannot add masquerade rule: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
@@ -510,14 +547,17 @@ int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
 			       errno == ENOENT ? "no masquerade rule for %s" :
 						 "cannot remove masquerade rule for %s",
 			       pstr(&in->addr, in->len));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat_set_fwd(const struct nfx_nat_maps *m, enum nfx_fwd_mode mode)
 {
-	struct nfx_nat_conf c = { .fwd = mode };
+	struct nfx_nat_conf c = {};
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read forwarding mode: %s", strerror(errno));
+	c.fwd = mode;
 	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
 		return nfx_err(-errno, "cannot set forwarding mode: %s", strerror(errno));
 	return 0;
