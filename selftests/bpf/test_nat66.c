@@ -652,6 +652,31 @@ TEST(nat66_icmpv6_error_quote)
 	}
 }
 
+static __u32 active(void)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(maps.nat_conf, &zero, &c);
+	return c.active;
+}
+
+/* The datapath skips empty tables; the loader keeps the flags exact. */
+TEST(active_flags_follow_the_tables)
+{
+	NEED_SETUP();
+	clear_all();
+	ASSERT_EQ(active(), 0, "nothing configured");
+	add("fd01:203:405::/48", "2001:db8:1::/48", ELSEWHERE);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT, "a binding");
+	masq("fd00:c::/64", "2001:db8:5::1", 1000, 1999);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "and a rule");
+	ASSERT_EQ(nfx_nat_set_fwd(&maps, NFX_FWD_KERNEL), 0, "forward mode");
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "kept by forward");
+	clear_all();
+	ASSERT_EQ(active(), 0, "all removed");
+}
+
 TEST(forward_mode_xdp_without_route_passes)
 {
 	struct pkt_spec s = PKT_TCP6("fd01:203:405:1::1234", 40000, "2001:db8:ff::1", 443, PKT_SYN);
