@@ -162,7 +162,7 @@ static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
 	if (p->fields & NFX_KCT_F_TMO) {
 		u32 left = nf_ct_expires(ct) / HZ;
 
-		if (left < p->tmo_min || (p->tmo_max && left > p->tmo_max))
+		if (left < p->tmo_min || left > p->tmo_max)
 			return false;
 	}
 	if (p->fields & NFX_KCT_F_AGE) {
@@ -172,7 +172,7 @@ static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
 		if (!ts || !ts->start || ts->start > c->now_real_ns)
 			return false;
 		age = div_u64(c->now_real_ns - ts->start, NSEC_PER_SEC);
-		if (age < p->age_min || (p->age_max && age > p->age_max))
+		if (age < p->age_min || age > p->age_max)
 			return false;
 	}
 	return true;
@@ -378,22 +378,24 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 		p->fields |= NFX_KCT_F_MARK;
 	}
 	if (tb[NFX_KCT_P_AGE_MIN] || tb[NFX_KCT_P_AGE_MAX]) {
+		p->age_max = U32_MAX;
 		if (tb[NFX_KCT_P_AGE_MIN])
 			p->age_min = nla_get_u32(tb[NFX_KCT_P_AGE_MIN]);
 		if (tb[NFX_KCT_P_AGE_MAX])
 			p->age_max = nla_get_u32(tb[NFX_KCT_P_AGE_MAX]);
-		if (p->age_max && p->age_min > p->age_max) {
+		if (p->age_min > p->age_max) {
 			NL_SET_ERR_MSG(extack, "age range minimum above its maximum");
 			return -EINVAL;
 		}
 		p->fields |= NFX_KCT_F_AGE;
 	}
 	if (tb[NFX_KCT_P_TMO_MIN] || tb[NFX_KCT_P_TMO_MAX]) {
+		p->tmo_max = U32_MAX;
 		if (tb[NFX_KCT_P_TMO_MIN])
 			p->tmo_min = nla_get_u32(tb[NFX_KCT_P_TMO_MIN]);
 		if (tb[NFX_KCT_P_TMO_MAX])
 			p->tmo_max = nla_get_u32(tb[NFX_KCT_P_TMO_MAX]);
-		if (p->tmo_max && p->tmo_min > p->tmo_max) {
+		if (p->tmo_min > p->tmo_max) {
 			NL_SET_ERR_MSG(extack, "timeout range minimum above its maximum");
 			return -EINVAL;
 		}

@@ -73,7 +73,7 @@ enum nfx_kct_pattr {
 	NFX_KCT_P_MARK,		/* u32 */
 	NFX_KCT_P_MARK_MASK,	/* u32 */
 	NFX_KCT_P_AGE_MIN,	/* u32 seconds (needs nf_conntrack_timestamp) */
-	NFX_KCT_P_AGE_MAX,
+	NFX_KCT_P_AGE_MAX,	/* absent: unbounded */
 	NFX_KCT_P_TMO_MIN,	/* u32 seconds of remaining timeout */
 	NFX_KCT_P_TMO_MAX,
 	__NFX_KCT_P_MAX,
@@ -140,8 +140,8 @@ struct nfx_kct_pred {
 	struct nfx_kct_prefix src, dst, addr;
 	struct nfx_kct_range sport, dport, port;
 	__u32 mark, mark_mask;
-	__u32 age_min, age_max;	/* seconds; max 0 = unbounded */
-	__u32 tmo_min, tmo_max;	/* seconds; max 0 = unbounded */
+	__u32 age_min, age_max;	/* seconds, inclusive; UINT32_MAX: unbounded */
+	__u32 tmo_min, tmo_max;	/* seconds of remaining timeout, inclusive */
 };
 
 /* Result of a flush. */
