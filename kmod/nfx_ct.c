@@ -20,6 +20,8 @@
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 #include <net/genetlink.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -65,11 +67,18 @@ static DECLARE_DELAYED_WORK(gc_dwork, nfx_gc_work);
 
 /* ---- predicate ---------------------------------------------------------- */
 
+/* Matches collected per pass; deleted after the pass, outside bucket locks. */
+#define NFX_FLUSH_BATCH 8192
+
 struct nfx_flush_ctx {
 	struct nfx_kct_pred p;
 	bool dry_run;
+	bool counting;		/* first pass: count what is examined */
 	u64 examined, matched;
 	u64 now_real_ns;
+	unsigned int n;		/* entries in batch[] */
+	bool overflow;		/* a match did not fit: another pass is due */
+	struct nf_conn **batch;
 };
 
 static bool prefix_match(const union nf_inet_addr *a, u8 family,
@@ -178,16 +187,52 @@ static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
 	return true;
 }
 
-/* Called under the bucket lock with BHs off: must not sleep. */
+/*
+ * Called under the bucket lock with BHs off: must not sleep. Never asks the
+ * iterator to delete: nf_ct_iterate_cleanup_net() rescans a bucket after each
+ * deletion, which would visit entries twice. Matches are taken with a
+ * reference into the batch instead and deleted once the pass is over.
+ */
 static int nfx_flush_iter(struct nf_conn *ct, void *data)
 {
 	struct nfx_flush_ctx *c = data;
 
-	c->examined++;
+	if (c->counting)
+		c->examined++;
 	if (!nfx_pred_match(ct, c))
 		return 0;
-	c->matched++;
-	return c->dry_run ? 0 : 1;
+	if (c->dry_run) {
+		c->matched++;
+		return 0;
+	}
+	if (nf_ct_is_dying(ct))
+		return 0;
+	if (c->n == NFX_FLUSH_BATCH) {
+		c->overflow = true;
+		return 0;
+	}
+	if (refcount_inc_not_zero(&ct->ct_general.use))
+		c->batch[c->n++] = ct;
+	return 0;
+}
+
+static void nfx_flush_run(struct nfx_flush_ctx *c, struct nf_ct_iter_data *iter)
+{
+	unsigned int i;
+
+	c->counting = true;
+	do {
+		c->n = 0;
+		c->overflow = false;
+		nf_ct_iterate_cleanup_net(nfx_flush_iter, iter);
+		c->counting = false;
+		for (i = 0; i < c->n; i++) {
+			if (nf_ct_delete(c->batch[i], iter->portid, iter->report))
+				c->matched++;
+			nf_ct_put(c->batch[i]);
+		}
+		cond_resched();
+	} while (c->overflow && !fatal_signal_pending(current));
 }
 
 /* ---- netlink policies ----------------------------------------------------- */
@@ -428,6 +473,13 @@ static int nfx_kct_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	c->dry_run = nla_get_flag(info->attrs[NFX_KCT_A_DRY_RUN]);
 	c->now_real_ns = ktime_get_real_ns();
 	iter.data = c;
+	if (!c->dry_run) {
+		c->batch = kvmalloc_array(NFX_FLUSH_BATCH, sizeof(*c->batch), GFP_KERNEL);
+		if (!c->batch) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg) {
@@ -436,7 +488,7 @@ static int nfx_kct_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 
 	t0 = ktime_get_ns();
-	nf_ct_iterate_cleanup_net(nfx_flush_iter, &iter);
+	nfx_flush_run(c, &iter);
 	dt = ktime_get_ns() - t0;
 
 	hdr = genlmsg_put_reply(msg, info, &nfx_kct_family, 0, NFX_KCT_CMD_FLUSH);
@@ -451,6 +503,7 @@ static int nfx_kct_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	genlmsg_end(msg, hdr);
 	err = genlmsg_reply(msg, info);
 out:
+	kvfree(c->batch);
 	kfree(c);
 	return err;
 }

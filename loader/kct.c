@@ -588,10 +588,15 @@ static void put_ct_tuple(struct nlmsghdr *nlh, const struct ct_entry *e)
 		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
 }
 
-/* Delete @n entries in batches of one sendmsg each; count the acks that say 0. */
+/*
+ * Delete @n entries, many requests to one sendmsg, each acked; count the
+ * acks that say 0 (an entry gone meanwhile is not an error).
+ */
 static int ct_delete_batched(struct nl *nl, const struct ct_entry *v, size_t n, __u64 *removed)
 {
-	size_t bufsz = MNL_SOCKET_BUFFER_SIZE * 4;
+	/* Few enough requests per sendmsg that their acks fit the receive buffer. */
+	const size_t bufsz = 32 * 1024, room = 512;	/* one request < room */
+	const unsigned int per_send = 128;
 	char *sbuf = malloc(bufsz);
 	static __thread char rbuf[65536];
 	size_t i = 0;
@@ -600,24 +605,21 @@ static int ct_delete_batched(struct nl *nl, const struct ct_entry *v, size_t n, 
 	if (!sbuf)
 		return -ENOMEM;
 	while (i < n && !err) {
-		struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(sbuf, bufsz);
 		unsigned int first = nl->seq + 1, sent = 0, acked = 0;
+		size_t off = 0;
 
-		while (i < n) {
-			struct nlmsghdr *nlh = ct_msg(mnl_nlmsg_batch_current(b),
-						      IPCTNL_MSG_CT_DELETE, NLM_F_ACK, v[i].family);
+		while (i < n && bufsz - off >= room && sent < per_send) {
+			struct nlmsghdr *nlh = ct_msg(sbuf + off, IPCTNL_MSG_CT_DELETE,
+						      NLM_F_ACK, v[i].family);
 
 			nlh->nlmsg_seq = ++nl->seq;
 			put_ct_tuple(nlh, &v[i]);
+			off += NLMSG_ALIGN(nlh->nlmsg_len);
 			i++;
 			sent++;
-			if (!mnl_nlmsg_batch_next(b))
-				break;
 		}
-		if (mnl_socket_sendto(nl->sk, mnl_nlmsg_batch_head(b),
-				      mnl_nlmsg_batch_size(b)) < 0)
+		if (mnl_socket_sendto(nl->sk, sbuf, off) < 0)
 			err = -errno;
-		mnl_nlmsg_batch_stop(b);
 		while (!err && acked < sent) {
 			ssize_t r = mnl_socket_recvfrom(nl->sk, rbuf, sizeof(rbuf));
 			struct nlmsghdr *nlh;
@@ -639,7 +641,7 @@ static int ct_delete_batched(struct nl *nl, const struct ct_entry *v, size_t n, 
 				e = nl_err_of(nlh);
 				if (e == 0)
 					(*removed)++;
-				else if (e != -ENOENT)	/* gone meanwhile is fine */
+				else if (e != -ENOENT && !err)
 					err = e;
 			}
 		}

@@ -54,14 +54,16 @@ for w in $(cat /proc/cmdline); do
 	case $w in nfx.work=*) work=${w#nfx.work=} ;; esac
 done
 o=trans=virtio,version=9p2000.L,msize=512000
+# Read-only shares may be cached; the exchange dir may not.
+ro=$o,ro,cache=loose
 mount -t tmpfs -o size=70% root /newroot
 mkdir -p /newroot/usr /newroot/etc /newroot/proc /newroot/sys /newroot/dev \
 	/newroot/tmp /newroot/root /newroot/run /newroot/var/tmp /newroot/.nfx/xfer \
 	/newroot/"$work"
 fail() { echo "nfx-vm: $*"; poweroff -f; }
-mount -t 9p -o $o,ro usr /newroot/usr || fail "cannot mount host /usr"
-mount -t 9p -o $o,ro etc /newroot/etc || fail "cannot mount host /etc"
-mount -t 9p -o $o,ro work /newroot/"$work" || fail "cannot mount the work tree"
+mount -t 9p -o $ro usr /newroot/usr || fail "cannot mount host /usr"
+mount -t 9p -o $ro etc /newroot/etc || fail "cannot mount host /etc"
+mount -t 9p -o $ro work /newroot/"$work" || fail "cannot mount the work tree"
 mount -t 9p -o $o xfer /newroot/.nfx/xfer || fail "cannot mount the exchange dir"
 for d in bin sbin lib lib64 lib32; do
 	[ -e /newroot/usr/$d ] && ln -s usr/$d /newroot/$d
@@ -97,10 +99,12 @@ ip link set lo up 2>/dev/null
 hostname nfx-vm 2>/dev/null
 
 {
-	for m in nf_conntrack nf_conntrack_netlink nf_tables nft_ct nft_chain_nat \
-		nf_nat nft_nat nfnetlink_cttimeout ip_tables iptable_filter iptable_nat \
-		ip6_tables ip6table_filter veth dummy sch_ingress cls_bpf act_bpf; do
-		modprobe -q "$m" || echo "nfx-vm: no module $m"
+	# One modprobe for all (each exec is slow under TCG); then report misses.
+	mods="nf_conntrack nf_conntrack_netlink nf_tables nft_ct nf_nat nft_nat
+		nft_chain_nat veth dummy sch_ingress cls_bpf act_bpf"
+	modprobe -a -q $mods 2>/dev/null
+	for m in $mods; do
+		[ -d /sys/module/"$m" ] || echo "nfx-vm: no module $m"
 	done
 	# nfx's own modules, when built for this kernel.
 	for ko in "$work"/kmod/*.ko; do

@@ -18,7 +18,7 @@ root=$(cd "$here/../.." && pwd)
 kernel=${NFX_VM_KERNEL:-6.1}
 tmo=${NFX_VM_TIMEOUT:-600}
 mem=${NFX_VM_MEM:-1024}
-smp=${NFX_VM_SMP:-2}
+smp=${NFX_VM_SMP:-1}
 cache=${NFX_VM_CACHE:-$root/build/vm}
 
 usage() { sed -n '4,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
