@@ -7,6 +7,8 @@
  *   nfx-kct gc set [on|off] [start=N] [end=N] [interval=MS] [min_timeout=S]
  *   nfx-kct available
  *   nfx-kct parse PREDICATE WORDS...     (print the canonical predicate)
+ *   nfx-kct badreq KIND                  (selftests: send a malformed
+ *                                         predicate the parser would refuse)
  *
  * Exit status: 0 ok, 1 a request failed, 2 bad usage.
  */
@@ -142,6 +144,58 @@ static int cmd_gc(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Requests the parser never builds, so that the selftests can see the
+ * module's own validation and its extended-ack text.
+ */
+static int cmd_badreq(const char *kind)
+{
+	struct nfx_kct_pred p = { 0 };
+	struct nfx_kct_result r;
+	int rc;
+
+	if (!strcmp(kind, "hostbits")) {
+		p.fields = NFX_KCT_F_FAMILY | NFX_KCT_F_SRC;
+		p.family = 2;
+		p.src.addr[0] = 10;
+		p.src.addr[3] = 1;
+		p.src.plen = 8;
+	} else if (!strcmp(kind, "plen")) {
+		p.fields = NFX_KCT_F_FAMILY | NFX_KCT_F_DST;
+		p.family = 2;
+		p.dst.plen = 33;
+	} else if (!strcmp(kind, "nofamily")) {
+		p.fields = NFX_KCT_F_ADDR;
+		p.addr.plen = 0;
+	} else if (!strcmp(kind, "portrange")) {
+		p.fields = NFX_KCT_F_DPORT;
+		p.dport.lo = 90;
+		p.dport.hi = 80;
+	} else if (!strcmp(kind, "markmask")) {
+		p.fields = NFX_KCT_F_MARK;
+		p.mark = 0x100;
+		p.mark_mask = 0xff;
+	} else if (!strcmp(kind, "status")) {
+		p.fields = NFX_KCT_F_STATUS;
+		p.status = NFX_KCT_ST_ASSURED | NFX_KCT_ST_UNASSURED;
+	} else if (!strcmp(kind, "tcpstates")) {
+		p.fields = NFX_KCT_F_TCP_STATES;
+		p.tcp_states = 1U << 12;
+	} else if (!strcmp(kind, "family")) {
+		p.fields = NFX_KCT_F_FAMILY;
+		p.family = 7;
+	} else {
+		fprintf(stderr, "nfx-kct: badreq: unknown kind '%s'\n", kind);
+		return 2;
+	}
+	rc = nfx_kct_flush_module(&p, true, &r);
+	if (!rc) {
+		printf("accepted\n");
+		return 0;
+	}
+	return report("flush", rc);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -170,6 +224,8 @@ int main(int argc, char **argv)
 		printf("%s\n", out);
 		return 0;
 	}
+	if (!strcmp(argv[1], "badreq") && argc == 3)
+		return cmd_badreq(argv[2]);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		usage(stdout);
 		return 0;
