@@ -551,6 +551,9 @@ static int nfx_gc_iter(struct nf_conn *ct, void *data)
 	struct nfx_gc_ctx *g = data;
 	unsigned long left, cap;
 
+	/* A flowtable owns the timeout of an offloaded entry. */
+	if (test_bit(IPS_OFFLOAD_BIT, &ct->status))
+		return 0;
 	if (g->drop_unassured && !test_bit(IPS_ASSURED_BIT, &ct->status)) {
 		g->dropped++;
 		return 1;
@@ -617,6 +620,10 @@ static int nfx_kct_gc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct nfx_gc_policy p;
 
+	if (!net_eq(genl_info_net(info), &init_net)) {
+		NL_SET_ERR_MSG(info->extack, "the GC policy is set from the initial network namespace");
+		return -EOPNOTSUPP;
+	}
 	mutex_lock(&gc_lock);
 	p = gc_pol;
 	if (tb[NFX_KCT_A_GC_ENABLED])

@@ -86,7 +86,7 @@ boot() {
 		-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on \
 		-virtfs "local,path=$root,mount_tag=work,security_model=none,readonly=on" \
 		-virtfs "local,path=$xfer,mount_tag=xfer,security_model=none" \
-		</dev/null >"$xfer"/qemu.out 2>&1 ) 2>>"$xfer"/qemu.out &
+		</dev/null >"$xfer"/qemu.out 2>&1; exit $? ) 2>>"$xfer"/qemu.out &
 	qpid=$!
 	tail -n +1 -f --pid="$qpid" "$xfer"/out 2>/dev/null &
 	tpid=$!

@@ -79,6 +79,27 @@ case_ "fallback: unreplied tcp" ctnetlink '$1 == "tcp" && $3 ~ /^U/' state unrep
 case_ "fallback: zone + mark/mask" ctnetlink '$8 == 2 && ($9 % 4) == 1' zone 2 mark 0x1/0x3
 case_ "fallback: either endpoint v6" ctnetlink "$(v4in 4 fd00:0:0:3:) || $(v4in 5 fd00:0:0:3:)" addr fd00:0:0:3::/64
 
+# Age: entries need a creation timestamp (nf_conntrack_timestamp).
+ts0=$(sysctl -n net.netfilter.nf_conntrack_timestamp)
+sysctl -qw net.netfilter.nf_conntrack_timestamp=1
+conntrack -F >/dev/null 2>&1
+age_load() {
+	for i in $(seq 1 20); do
+		echo "-I -s 10.$1.0.$i -d 10.99.0.1 -p udp --sport $((4000 + i)) --dport 53 -t 300"
+	done >"$tmp"/age
+	conntrack -R "$tmp"/age >/dev/null 2>&1
+}
+age_load 50
+sleep 4
+age_load 51
+out=$("$KCT" flush --dry-run --ctnetlink age ">=3")
+check "age (ctnetlink, dry run): 20 of 40 are 3s old ($out)" grep -q 'examined=40 matched=20 ' <<<"$out"
+out=$("$KCT" flush --module age ">=3")
+left=$(conntrack -L 2>/dev/null | grep -c 'src=10\.51\.')
+check "age (module): the 20 old ones removed, the new ones left ($out)" \
+	test "$(grep -o 'removed=[0-9]*' <<<"$out")/$left/$(conntrack -C)" = "removed=20/20/20"
+sysctl -qw net.netfilter.nf_conntrack_timestamp="$ts0"
+
 # Timing of a full flush of N entries (everything matches).
 load
 out=$("$KCT" flush)
