@@ -34,15 +34,20 @@
 
 static unsigned int gc_start = 70;
 module_param(gc_start, uint, 0444);
-MODULE_PARM_DESC(gc_start, "GC: fill (percent of nf_conntrack_max) above which timeouts scale down (default 70)");
+MODULE_PARM_DESC(
+	gc_start,
+	"GC: fill (percent of nf_conntrack_max) above which timeouts scale down (default 70)");
 
 static unsigned int gc_end = 95;
 module_param(gc_end, uint, 0444);
-MODULE_PARM_DESC(gc_end, "GC: fill (percent) at which timeouts reach the floor and unassured entries are dropped (default 95)");
+MODULE_PARM_DESC(
+	gc_end,
+	"GC: fill (percent) at which timeouts reach the floor and unassured entries are dropped (default 95)");
 
 static unsigned int gc_interval_ms = 1000;
 module_param(gc_interval_ms, uint, 0444);
-MODULE_PARM_DESC(gc_interval_ms, "GC: period of the pressure check in ms, 100..600000 (default 1000)");
+MODULE_PARM_DESC(gc_interval_ms,
+		 "GC: period of the pressure check in ms, 100..600000 (default 1000)");
 
 static unsigned int gc_min_timeout = 1;
 module_param(gc_min_timeout, uint, 0444);
@@ -81,8 +86,7 @@ struct nfx_flush_ctx {
 	struct nf_conn **batch;
 };
 
-static bool prefix_match(const union nf_inet_addr *a, u8 family,
-			 const struct nfx_kct_prefix *pfx)
+static bool prefix_match(const union nf_inet_addr *a, u8 family, const struct nfx_kct_prefix *pfx)
 {
 	const u8 *b = (const u8 *)a->all;
 	unsigned int bytes = pfx->plen / 8, bits = pfx->plen % 8;
@@ -105,9 +109,8 @@ static bool range_has(const struct nfx_kct_range *r, u16 v)
 
 static bool has_ports(u8 proto)
 {
-	return proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
-	       proto == IPPROTO_UDPLITE || proto == IPPROTO_SCTP ||
-	       proto == IPPROTO_DCCP;
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_UDPLITE ||
+	       proto == IPPROTO_SCTP || proto == IPPROTO_DCCP;
 }
 
 static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
@@ -140,8 +143,7 @@ static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
 		return false;
 	if ((p->fields & NFX_KCT_F_DST) && !prefix_match(&t->dst.u3, family, &p->dst))
 		return false;
-	if ((p->fields & NFX_KCT_F_ADDR) &&
-	    !prefix_match(&t->src.u3, family, &p->addr) &&
+	if ((p->fields & NFX_KCT_F_ADDR) && !prefix_match(&t->src.u3, family, &p->addr) &&
 	    !prefix_match(&t->dst.u3, family, &p->addr))
 		return false;
 	if (p->fields & (NFX_KCT_F_SPORT | NFX_KCT_F_DPORT | NFX_KCT_F_PORT)) {
@@ -153,16 +155,15 @@ static bool nfx_pred_match(struct nf_conn *ct, const struct nfx_flush_ctx *c)
 			return false;
 		if ((p->fields & NFX_KCT_F_DPORT) && !range_has(&p->dport, dp))
 			return false;
-		if ((p->fields & NFX_KCT_F_PORT) &&
-		    !range_has(&p->port, sp) && !range_has(&p->port, dp))
+		if ((p->fields & NFX_KCT_F_PORT) && !range_has(&p->port, sp) &&
+		    !range_has(&p->port, dp))
 			return false;
 	}
 	if ((p->fields & NFX_KCT_F_ZONE) &&
 	    nf_ct_zone_id(nf_ct_zone(ct), IP_CT_DIR_ORIGINAL) != p->zone)
 		return false;
 #ifdef CONFIG_NF_CONNTRACK_MARK
-	if ((p->fields & NFX_KCT_F_MARK) &&
-	    (READ_ONCE(ct->mark) & p->mark_mask) != p->mark)
+	if ((p->fields & NFX_KCT_F_MARK) && (READ_ONCE(ct->mark) & p->mark_mask) != p->mark)
 		return false;
 #else
 	if (p->fields & NFX_KCT_F_MARK)
@@ -238,48 +239,50 @@ static void nfx_flush_run(struct nfx_flush_ctx *c, struct nf_ct_iter_data *iter)
 /* ---- netlink policies ----------------------------------------------------- */
 
 static const struct nla_policy nfx_pred_policy[NFX_KCT_P_MAX + 1] = {
-	[NFX_KCT_P_TCP_STATES]	= NLA_POLICY_MASK(NLA_U32, NFX_KCT_TCP_ALL),
-	[NFX_KCT_P_STATUS]	= NLA_POLICY_MASK(NLA_U32, NFX_KCT_ST_ALL),
-	[NFX_KCT_P_L4PROTO]	= { .type = NLA_U8 },
-	[NFX_KCT_P_FAMILY]	= NLA_POLICY_RANGE(NLA_U8, 2, 10),
-	[NFX_KCT_P_SRC]		= NLA_POLICY_EXACT_LEN(16),
-	[NFX_KCT_P_SRC_PLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
-	[NFX_KCT_P_DST]		= NLA_POLICY_EXACT_LEN(16),
-	[NFX_KCT_P_DST_PLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
-	[NFX_KCT_P_ADDR]	= NLA_POLICY_EXACT_LEN(16),
-	[NFX_KCT_P_ADDR_PLEN]	= NLA_POLICY_MAX(NLA_U8, 128),
-	[NFX_KCT_P_SPORT]	= { .type = NLA_U32 },
-	[NFX_KCT_P_DPORT]	= { .type = NLA_U32 },
-	[NFX_KCT_P_PORT]	= { .type = NLA_U32 },
-	[NFX_KCT_P_ZONE]	= { .type = NLA_U16 },
-	[NFX_KCT_P_MARK]	= { .type = NLA_U32 },
-	[NFX_KCT_P_MARK_MASK]	= { .type = NLA_U32 },
-	[NFX_KCT_P_AGE_MIN]	= { .type = NLA_U32 },
-	[NFX_KCT_P_AGE_MAX]	= { .type = NLA_U32 },
-	[NFX_KCT_P_TMO_MIN]	= { .type = NLA_U32 },
-	[NFX_KCT_P_TMO_MAX]	= { .type = NLA_U32 },
+	[NFX_KCT_P_TCP_STATES] = NLA_POLICY_MASK(NLA_U32, NFX_KCT_TCP_ALL),
+	[NFX_KCT_P_STATUS] = NLA_POLICY_MASK(NLA_U32, NFX_KCT_ST_ALL),
+	[NFX_KCT_P_L4PROTO] = { .type = NLA_U8 },
+	[NFX_KCT_P_FAMILY] = NLA_POLICY_RANGE(NLA_U8, 2, 10),
+	[NFX_KCT_P_SRC] = NLA_POLICY_EXACT_LEN(16),
+	[NFX_KCT_P_SRC_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFX_KCT_P_DST] = NLA_POLICY_EXACT_LEN(16),
+	[NFX_KCT_P_DST_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFX_KCT_P_ADDR] = NLA_POLICY_EXACT_LEN(16),
+	[NFX_KCT_P_ADDR_PLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[NFX_KCT_P_SPORT] = { .type = NLA_U32 },
+	[NFX_KCT_P_DPORT] = { .type = NLA_U32 },
+	[NFX_KCT_P_PORT] = { .type = NLA_U32 },
+	[NFX_KCT_P_ZONE] = { .type = NLA_U16 },
+	[NFX_KCT_P_MARK] = { .type = NLA_U32 },
+	[NFX_KCT_P_MARK_MASK] = { .type = NLA_U32 },
+	[NFX_KCT_P_AGE_MIN] = { .type = NLA_U32 },
+	[NFX_KCT_P_AGE_MAX] = { .type = NLA_U32 },
+	[NFX_KCT_P_TMO_MIN] = { .type = NLA_U32 },
+	[NFX_KCT_P_TMO_MAX] = { .type = NLA_U32 },
 };
 
 static struct netlink_range_validation nfx_interval_range = {
-	.min = 100, .max = 600000,
+	.min = 100,
+	.max = 600000,
 };
 
 static struct netlink_range_validation nfx_min_timeout_range = {
-	.min = 0, .max = 86400,
+	.min = 0,
+	.max = 86400,
 };
 
 static const struct nla_policy nfx_kct_policy[NFX_KCT_A_MAX + 1] = {
-	[NFX_KCT_A_PRED]	= NLA_POLICY_NESTED(nfx_pred_policy),
-	[NFX_KCT_A_DRY_RUN]	= { .type = NLA_FLAG },
-	[NFX_KCT_A_GC_ENABLED]	= NLA_POLICY_MAX(NLA_U8, 1),
-	[NFX_KCT_A_GC_START]	= NLA_POLICY_RANGE(NLA_U32, 1, 100),
-	[NFX_KCT_A_GC_END]	= NLA_POLICY_RANGE(NLA_U32, 1, 200),
+	[NFX_KCT_A_PRED] = NLA_POLICY_NESTED(nfx_pred_policy),
+	[NFX_KCT_A_DRY_RUN] = { .type = NLA_FLAG },
+	[NFX_KCT_A_GC_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[NFX_KCT_A_GC_START] = NLA_POLICY_RANGE(NLA_U32, 1, 100),
+	[NFX_KCT_A_GC_END] = NLA_POLICY_RANGE(NLA_U32, 1, 200),
 	[NFX_KCT_A_GC_INTERVAL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &nfx_interval_range),
 	[NFX_KCT_A_GC_MIN_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32, &nfx_min_timeout_range),
 };
 
-static int get_prefix(struct nlattr **tb, int a, int l, struct nfx_kct_prefix *pfx,
-		      u8 family, struct netlink_ext_ack *extack)
+static int get_prefix(struct nlattr **tb, int a, int l, struct nfx_kct_prefix *pfx, u8 family,
+		      struct netlink_ext_ack *extack)
 {
 	unsigned int max = family == AF_INET ? 32 : 128;
 	unsigned int i;
@@ -297,15 +300,15 @@ static int get_prefix(struct nlattr **tb, int a, int l, struct nfx_kct_prefix *p
 	/* Host bits must be zero: catches a v4 address sent in the wrong place. */
 	for (i = pfx->plen; i < 128; i++) {
 		if (pfx->addr[i / 8] & (0x80 >> (i % 8))) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[a], "address has bits set beyond its prefix length");
+			NL_SET_ERR_MSG_ATTR(extack, tb[a],
+					    "address has bits set beyond its prefix length");
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-static int get_range(struct nlattr *a, struct nfx_kct_range *r,
-		     struct netlink_ext_ack *extack)
+static int get_range(struct nlattr *a, struct nfx_kct_range *r, struct netlink_ext_ack *extack)
 {
 	u32 v = nla_get_u32(a);
 
@@ -334,13 +337,13 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 	if (tb[NFX_KCT_P_FAMILY]) {
 		p->family = nla_get_u8(tb[NFX_KCT_P_FAMILY]);
 		if (p->family != AF_INET && p->family != AF_INET6) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_FAMILY], "family must be AF_INET or AF_INET6");
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_FAMILY],
+					    "family must be AF_INET or AF_INET6");
 			return -EINVAL;
 		}
 		p->fields |= NFX_KCT_F_FAMILY;
 	}
-	if ((tb[NFX_KCT_P_SRC] || tb[NFX_KCT_P_DST] || tb[NFX_KCT_P_ADDR]) &&
-	    !p->family) {
+	if ((tb[NFX_KCT_P_SRC] || tb[NFX_KCT_P_DST] || tb[NFX_KCT_P_ADDR]) && !p->family) {
 		NL_SET_ERR_MSG(extack, "an address predicate needs a family");
 		return -EINVAL;
 	}
@@ -357,7 +360,8 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 		p->fields |= NFX_KCT_F_DST;
 	}
 	if (tb[NFX_KCT_P_ADDR]) {
-		err = get_prefix(tb, NFX_KCT_P_ADDR, NFX_KCT_P_ADDR_PLEN, &p->addr, p->family, extack);
+		err = get_prefix(tb, NFX_KCT_P_ADDR, NFX_KCT_P_ADDR_PLEN, &p->addr, p->family,
+				 extack);
 		if (err)
 			return err;
 		p->fields |= NFX_KCT_F_ADDR;
@@ -369,11 +373,13 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 	if (tb[NFX_KCT_P_TCP_STATES]) {
 		p->tcp_states = nla_get_u32(tb[NFX_KCT_P_TCP_STATES]);
 		if (!p->tcp_states) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_TCP_STATES], "empty TCP state set");
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_TCP_STATES],
+					    "empty TCP state set");
 			return -EINVAL;
 		}
 		if ((p->fields & NFX_KCT_F_L4PROTO) && p->l4proto != IPPROTO_TCP) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_TCP_STATES], "TCP states with a protocol other than TCP");
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_TCP_STATES],
+					    "TCP states with a protocol other than TCP");
 			return -EINVAL;
 		}
 		p->fields |= NFX_KCT_F_TCP_STATES;
@@ -381,7 +387,8 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 	if (tb[NFX_KCT_P_STATUS]) {
 		p->status = nla_get_u32(tb[NFX_KCT_P_STATUS]);
 		if ((p->status & NFX_KCT_ST_ASSURED) && (p->status & NFX_KCT_ST_UNASSURED)) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_STATUS], "assured and unassured together never match");
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_STATUS],
+					    "assured and unassured together never match");
 			return -EINVAL;
 		}
 		p->fields |= NFX_KCT_F_STATUS;
@@ -414,10 +421,11 @@ static int nfx_parse_pred(struct nlattr *nest, struct nfx_kct_pred *p,
 	}
 	if (tb[NFX_KCT_P_MARK]) {
 		p->mark = nla_get_u32(tb[NFX_KCT_P_MARK]);
-		p->mark_mask = tb[NFX_KCT_P_MARK_MASK] ?
-			nla_get_u32(tb[NFX_KCT_P_MARK_MASK]) : 0xffffffff;
+		p->mark_mask =
+			tb[NFX_KCT_P_MARK_MASK] ? nla_get_u32(tb[NFX_KCT_P_MARK_MASK]) : 0xffffffff;
 		if (p->mark & ~p->mark_mask) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_MARK], "mark has bits outside its mask");
+			NL_SET_ERR_MSG_ATTR(extack, tb[NFX_KCT_P_MARK],
+					    "mark has bits outside its mask");
 			return -EINVAL;
 		}
 		p->fields |= NFX_KCT_F_MARK;
@@ -492,8 +500,7 @@ static int nfx_kct_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	dt = ktime_get_ns() - t0;
 
 	hdr = genlmsg_put_reply(msg, info, &nfx_kct_family, 0, NFX_KCT_CMD_FLUSH);
-	if (!hdr ||
-	    nla_put_u64_64bit(msg, NFX_KCT_A_EXAMINED, c->examined, NFX_KCT_A_PAD) ||
+	if (!hdr || nla_put_u64_64bit(msg, NFX_KCT_A_EXAMINED, c->examined, NFX_KCT_A_PAD) ||
 	    nla_put_u64_64bit(msg, NFX_KCT_A_REMOVED, c->matched, NFX_KCT_A_PAD) ||
 	    nla_put_u64_64bit(msg, NFX_KCT_A_ELAPSED_NS, dt, NFX_KCT_A_PAD)) {
 		nlmsg_free(msg);
@@ -533,8 +540,9 @@ static unsigned int nfx_base_timeout(struct net *net, struct nf_conn *ct)
 	}
 	case IPPROTO_UDP:
 	case IPPROTO_UDPLITE:
-		return nf_udp_pernet(net)->timeouts[
-			test_bit(IPS_SEEN_REPLY_BIT, &ct->status) ? UDP_CT_REPLIED : UDP_CT_UNREPLIED];
+		return nf_udp_pernet(net)
+			->timeouts[test_bit(IPS_SEEN_REPLY_BIT, &ct->status) ? UDP_CT_REPLIED :
+									       UDP_CT_UNREPLIED];
 	case IPPROTO_ICMP:
 		return nf_icmp_pernet(net)->timeout;
 #if IS_ENABLED(CONFIG_IPV6)
@@ -570,8 +578,8 @@ static int nfx_gc_iter(struct nf_conn *ct, void *data)
 }
 
 /* Fill in per mille of nf_conntrack_max, and the scale it implies. */
-static void nfx_gc_pressure(struct net *net, const struct nfx_gc_policy *pol,
-			    u32 *fill, u32 *scale, u32 *count, u32 *max)
+static void nfx_gc_pressure(struct net *net, const struct nfx_gc_policy *pol, u32 *fill, u32 *scale,
+			    u32 *count, u32 *max)
 {
 	u32 n = nf_conntrack_count(net), m = READ_ONCE(nf_conntrack_max);
 	u32 s = pol->start * 10, e = pol->end * 10;
@@ -611,8 +619,7 @@ static void nfx_gc_work(struct work_struct *work)
 		atomic64_add(g.shortened, &gc_shortened);
 		atomic64_add(g.dropped, &gc_dropped);
 	}
-	queue_delayed_work(system_power_efficient_wq, &gc_dwork,
-			   msecs_to_jiffies(pol.interval_ms));
+	queue_delayed_work(system_power_efficient_wq, &gc_dwork, msecs_to_jiffies(pol.interval_ms));
 }
 
 static int nfx_kct_gc_set_doit(struct sk_buff *skb, struct genl_info *info)
@@ -621,7 +628,8 @@ static int nfx_kct_gc_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nfx_gc_policy p;
 
 	if (!net_eq(genl_info_net(info), &init_net)) {
-		NL_SET_ERR_MSG(info->extack, "the GC policy is set from the initial network namespace");
+		NL_SET_ERR_MSG(info->extack,
+			       "the GC policy is set from the initial network namespace");
 		return -EOPNOTSUPP;
 	}
 	mutex_lock(&gc_lock);
@@ -638,8 +646,7 @@ static int nfx_kct_gc_set_doit(struct sk_buff *skb, struct genl_info *info)
 		p.min_timeout = nla_get_u32(tb[NFX_KCT_A_GC_MIN_TIMEOUT]);
 	if (p.end <= p.start) {
 		mutex_unlock(&gc_lock);
-		NL_SET_ERR_MSG_ATTR(info->extack,
-				    tb[NFX_KCT_A_GC_END] ?: tb[NFX_KCT_A_GC_START],
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[NFX_KCT_A_GC_END] ?: tb[NFX_KCT_A_GC_START],
 				    "GC end fill must be above start fill");
 		return -EINVAL;
 	}
@@ -669,8 +676,7 @@ static int nfx_kct_gc_get_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &nfx_kct_family, 0, NFX_KCT_CMD_GC_GET);
-	if (!hdr ||
-	    nla_put_u8(msg, NFX_KCT_A_GC_ENABLED, p.enabled) ||
+	if (!hdr || nla_put_u8(msg, NFX_KCT_A_GC_ENABLED, p.enabled) ||
 	    nla_put_u32(msg, NFX_KCT_A_GC_START, p.start) ||
 	    nla_put_u32(msg, NFX_KCT_A_GC_END, p.end) ||
 	    nla_put_u32(msg, NFX_KCT_A_GC_INTERVAL_MS, p.interval_ms) ||
@@ -680,8 +686,10 @@ static int nfx_kct_gc_get_doit(struct sk_buff *skb, struct genl_info *info)
 	    nla_put_u32(msg, NFX_KCT_A_GC_COUNT, count) ||
 	    nla_put_u32(msg, NFX_KCT_A_GC_MAX, max) ||
 	    nla_put_u64_64bit(msg, NFX_KCT_A_GC_RUNS, atomic64_read(&gc_runs), NFX_KCT_A_PAD) ||
-	    nla_put_u64_64bit(msg, NFX_KCT_A_GC_SHORTENED, atomic64_read(&gc_shortened), NFX_KCT_A_PAD) ||
-	    nla_put_u64_64bit(msg, NFX_KCT_A_GC_DROPPED, atomic64_read(&gc_dropped), NFX_KCT_A_PAD)) {
+	    nla_put_u64_64bit(msg, NFX_KCT_A_GC_SHORTENED, atomic64_read(&gc_shortened),
+			      NFX_KCT_A_PAD) ||
+	    nla_put_u64_64bit(msg, NFX_KCT_A_GC_DROPPED, atomic64_read(&gc_dropped),
+			      NFX_KCT_A_PAD)) {
 		nlmsg_free(msg);
 		return -EMSGSIZE;
 	}
@@ -728,7 +736,7 @@ static int __init nfx_ct_init(void)
 		pr_err("bad gc_* parameters (need 1 <= gc_start < gc_end <= 200, 100 <= gc_interval_ms <= 600000)\n");
 		return -EINVAL;
 	}
-	gc_pol = (struct nfx_gc_policy) {
+	gc_pol = (struct nfx_gc_policy){
 		.enabled = gc_enable,
 		.start = gc_start,
 		.end = gc_end,
@@ -760,5 +768,6 @@ module_exit(nfx_ct_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("nfx developers");
-MODULE_DESCRIPTION("nfx conntrack integration: selective flush and adaptive GC over generic netlink");
+MODULE_DESCRIPTION(
+	"nfx conntrack integration: selective flush and adaptive GC over generic netlink");
 MODULE_ALIAS_GENL_FAMILY(NFX_KCT_GENL_NAME);

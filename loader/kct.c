@@ -89,10 +89,8 @@ static int nl_err_of(const struct nlmsghdr *nlh)
 		return -EBADMSG;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
-	    mnl_nlmsg_size(off) < nlh->nlmsg_len)
-		mnl_attr_parse_payload((const char *)e + off,
-				       nlh->nlmsg_len - mnl_nlmsg_size(off),
+	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) && mnl_nlmsg_size(off) < nlh->nlmsg_len)
+		mnl_attr_parse_payload((const char *)e + off, nlh->nlmsg_len - mnl_nlmsg_size(off),
 				       ack_attr_cb, NULL);
 	return e->error;
 }
@@ -149,10 +147,11 @@ static int family_attr_cb(const struct nlmsghdr *nlh, void *data)
 	struct nlattr *a;
 	uint16_t *id = data;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
-		if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
-		    mnl_attr_validate(a, MNL_TYPE_U16) == 0)
-			*id = mnl_attr_get_u16(a);
+	mnl_attr_for_each(
+		a, nlh,
+		sizeof(struct genlmsghdr)) if (mnl_attr_get_type(a) == CTRL_ATTR_FAMILY_ID &&
+					       mnl_attr_validate(a, MNL_TYPE_U16) == 0) *id =
+		mnl_attr_get_u16(a);
 	return MNL_CB_OK;
 }
 
@@ -282,11 +281,18 @@ static int flush_reply_cb(const struct nlmsghdr *nlh, void *data)
 	struct nfx_kct_result *r = data;
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
 		switch (mnl_attr_get_type(a)) {
-		case NFX_KCT_A_EXAMINED: r->examined = attr_u64(a); break;
-		case NFX_KCT_A_REMOVED: r->removed = attr_u64(a); break;
-		case NFX_KCT_A_ELAPSED_NS: r->elapsed_ns = attr_u64(a); break;
+		case NFX_KCT_A_EXAMINED:
+			r->examined = attr_u64(a);
+			break;
+		case NFX_KCT_A_REMOVED:
+			r->removed = attr_u64(a);
+			break;
+		case NFX_KCT_A_ELAPSED_NS:
+			r->elapsed_ns = attr_u64(a);
+			break;
 		}
 	}
 	return MNL_CB_OK;
@@ -351,22 +357,45 @@ static int gc_reply_cb(const struct nlmsghdr *nlh, void *data)
 	struct nfx_kct_gc *gc = data;
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct genlmsghdr))
+	{
 		switch (mnl_attr_get_type(a)) {
 		case NFX_KCT_A_GC_ENABLED:
 			gc->enabled = mnl_attr_validate(a, MNL_TYPE_U8) == 0 && mnl_attr_get_u8(a);
 			break;
-		case NFX_KCT_A_GC_START: gc->start_pct = attr_u32(a); break;
-		case NFX_KCT_A_GC_END: gc->end_pct = attr_u32(a); break;
-		case NFX_KCT_A_GC_INTERVAL_MS: gc->interval_ms = attr_u32(a); break;
-		case NFX_KCT_A_GC_MIN_TIMEOUT: gc->min_timeout = attr_u32(a); break;
-		case NFX_KCT_A_GC_FILL: gc->fill_permille = attr_u32(a); break;
-		case NFX_KCT_A_GC_SCALE: gc->scale_permille = attr_u32(a); break;
-		case NFX_KCT_A_GC_COUNT: gc->count = attr_u32(a); break;
-		case NFX_KCT_A_GC_MAX: gc->max = attr_u32(a); break;
-		case NFX_KCT_A_GC_RUNS: gc->runs = attr_u64(a); break;
-		case NFX_KCT_A_GC_SHORTENED: gc->shortened = attr_u64(a); break;
-		case NFX_KCT_A_GC_DROPPED: gc->dropped = attr_u64(a); break;
+		case NFX_KCT_A_GC_START:
+			gc->start_pct = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_END:
+			gc->end_pct = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_INTERVAL_MS:
+			gc->interval_ms = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_MIN_TIMEOUT:
+			gc->min_timeout = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_FILL:
+			gc->fill_permille = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_SCALE:
+			gc->scale_permille = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_COUNT:
+			gc->count = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_MAX:
+			gc->max = attr_u32(a);
+			break;
+		case NFX_KCT_A_GC_RUNS:
+			gc->runs = attr_u64(a);
+			break;
+		case NFX_KCT_A_GC_SHORTENED:
+			gc->shortened = attr_u64(a);
+			break;
+		case NFX_KCT_A_GC_DROPPED:
+			gc->dropped = attr_u64(a);
+			break;
 		}
 	}
 	return MNL_CB_OK;
@@ -423,8 +452,7 @@ static int attr_table_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e,
-			struct nfx_pred_view *v)
+static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e, struct nfx_pred_view *v)
 {
 	const struct nlattr *tb[32] = { 0 }, *ip[32] = { 0 }, *pr[32] = { 0 };
 
@@ -449,7 +477,8 @@ static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e,
 		e->dport = mnl_attr_get_u16(pr[CTA_PROTO_DST_PORT]);
 	if (pr[CTA_PROTO_ICMP_ID] && mnl_attr_validate(pr[CTA_PROTO_ICMP_ID], MNL_TYPE_U16) == 0)
 		e->icmp_id = mnl_attr_get_u16(pr[CTA_PROTO_ICMP_ID]);
-	if (pr[CTA_PROTO_ICMPV6_ID] && mnl_attr_validate(pr[CTA_PROTO_ICMPV6_ID], MNL_TYPE_U16) == 0)
+	if (pr[CTA_PROTO_ICMPV6_ID] &&
+	    mnl_attr_validate(pr[CTA_PROTO_ICMPV6_ID], MNL_TYPE_U16) == 0)
 		e->icmp_id = mnl_attr_get_u16(pr[CTA_PROTO_ICMPV6_ID]);
 	if (pr[CTA_PROTO_ICMP_TYPE])
 		e->icmp_type = mnl_attr_get_u8(pr[CTA_PROTO_ICMP_TYPE]);
@@ -477,9 +506,8 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	struct ct_entry e = { 0 };
 	struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(*nfg))
-		if (mnl_attr_get_type(a) <= CTA_MAX)
-			tb[mnl_attr_get_type(a)] = a;
+	mnl_attr_for_each(a, nlh, sizeof(*nfg)) if (mnl_attr_get_type(a) <= CTA_MAX)
+		tb[mnl_attr_get_type(a)] = a;
 	if (!tb[CTA_TUPLE_ORIG])
 		return MNL_CB_OK;
 	c->examined++;
@@ -516,7 +544,8 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 
 		mnl_attr_parse_nested(tb[CTA_TIMESTAMP], attr_table_cb, ts);
 		if (ts[CTA_TIMESTAMP_START]) {
-			uint64_t start = be64toh(mnl_attr_get_u64(ts[CTA_TIMESTAMP_START])) / 1000000000ULL;
+			uint64_t start =
+				be64toh(mnl_attr_get_u64(ts[CTA_TIMESTAMP_START])) / 1000000000ULL;
 
 			if (start && start <= c->now_real) {
 				v.age = c->now_real - start;
@@ -609,8 +638,8 @@ static int ct_delete_batched(struct nl *nl, const struct ct_entry *v, size_t n, 
 		size_t off = 0;
 
 		while (i < n && bufsz - off >= room && sent < per_send) {
-			struct nlmsghdr *nlh = ct_msg(sbuf + off, IPCTNL_MSG_CT_DELETE,
-						      NLM_F_ACK, v[i].family);
+			struct nlmsghdr *nlh =
+				ct_msg(sbuf + off, IPCTNL_MSG_CT_DELETE, NLM_F_ACK, v[i].family);
 
 			nlh->nlmsg_seq = ++nl->seq;
 			put_ct_tuple(nlh, &v[i]);
@@ -634,8 +663,8 @@ static int ct_delete_batched(struct nl *nl, const struct ct_entry *v, size_t n, 
 			     nlh = mnl_nlmsg_next(nlh, &len)) {
 				int e;
 
-				if (nlh->nlmsg_type != NLMSG_ERROR ||
-				    nlh->nlmsg_seq < first || nlh->nlmsg_seq > nl->seq)
+				if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_seq < first ||
+				    nlh->nlmsg_seq > nl->seq)
 					continue;
 				acked++;
 				e = nl_err_of(nlh);

@@ -31,11 +31,11 @@ int nfx_kct_flush_ctnetlink(const struct nfx_kct_pred *p, bool dry_run, struct n
  * Set the GC policy. Fields of @gc whose bit is set in @which are sent
  * (NFX_KCT_GC_* below); the kernel keeps the others.
  */
-#define NFX_KCT_GC_ENABLED	(1U << 0)
-#define NFX_KCT_GC_START	(1U << 1)
-#define NFX_KCT_GC_END		(1U << 2)
-#define NFX_KCT_GC_INTERVAL	(1U << 3)
-#define NFX_KCT_GC_MIN_TIMEOUT	(1U << 4)
+#define NFX_KCT_GC_ENABLED (1U << 0)
+#define NFX_KCT_GC_START (1U << 1)
+#define NFX_KCT_GC_END (1U << 2)
+#define NFX_KCT_GC_INTERVAL (1U << 3)
+#define NFX_KCT_GC_MIN_TIMEOUT (1U << 4)
 int nfx_kct_gc_set(const struct nfx_kct_gc *gc, unsigned int which);
 int nfx_kct_gc_get(struct nfx_kct_gc *gc);
 

@@ -29,15 +29,15 @@ static void usage(FILE *f)
 	      "       nfx-kct available\n"
 	      "       nfx-kct parse [PREDICATE...]\n"
 	      "predicate words: state S[,S] proto P family F src|dst|addr PFX\n"
-	      "                 sport|dport|port N[-M] zone N mark V[/M] age E timeout E\n", f);
+	      "                 sport|dport|port N[-M] zone N mark V[/M] age E timeout E\n",
+	      f);
 }
 
 static int report(const char *what, int err)
 {
 	const char *m = nfx_kct_errmsg();
 
-	fprintf(stderr, "nfx-kct: %s: %s%s%s\n", what, strerror(-err),
-		*m ? ": " : "", m);
+	fprintf(stderr, "nfx-kct: %s: %s%s%s\n", what, strerror(-err), *m ? ": " : "", m);
 	return 1;
 }
 
@@ -93,10 +93,9 @@ static int cmd_gc(int argc, char **argv)
 		printf("enabled=%u start=%u end=%u interval=%u min_timeout=%u "
 		       "fill=%u.%u%% scale=%u.%03u count=%u max=%u runs=%llu shortened=%llu dropped=%llu\n",
 		       gc.enabled, gc.start_pct, gc.end_pct, gc.interval_ms, gc.min_timeout,
-		       gc.fill_permille / 10, gc.fill_permille % 10,
-		       gc.scale_permille / 1000, gc.scale_permille % 1000, gc.count, gc.max,
-		       (unsigned long long)gc.runs, (unsigned long long)gc.shortened,
-		       (unsigned long long)gc.dropped);
+		       gc.fill_permille / 10, gc.fill_permille % 10, gc.scale_permille / 1000,
+		       gc.scale_permille % 1000, gc.count, gc.max, (unsigned long long)gc.runs,
+		       (unsigned long long)gc.shortened, (unsigned long long)gc.dropped);
 		return 0;
 	}
 	if (argc < 1 || strcmp(argv[0], "set")) {

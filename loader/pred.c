@@ -14,23 +14,18 @@
 #include "pred.h"
 
 static const char *const tcp_state_names[NFX_KCT_TCP_NSTATES] = {
-	[NFX_KCT_TCP_NONE] = "none",
-	[NFX_KCT_TCP_SYN_SENT] = "syn_sent",
-	[NFX_KCT_TCP_SYN_RECV] = "syn_recv",
-	[NFX_KCT_TCP_ESTABLISHED] = "established",
-	[NFX_KCT_TCP_FIN_WAIT] = "fin_wait",
-	[NFX_KCT_TCP_CLOSE_WAIT] = "close_wait",
-	[NFX_KCT_TCP_LAST_ACK] = "last_ack",
-	[NFX_KCT_TCP_TIME_WAIT] = "time_wait",
-	[NFX_KCT_TCP_CLOSE] = "close",
-	[NFX_KCT_TCP_SYN_SENT2] = "syn_sent2",
+	[NFX_KCT_TCP_NONE] = "none",	     [NFX_KCT_TCP_SYN_SENT] = "syn_sent",
+	[NFX_KCT_TCP_SYN_RECV] = "syn_recv", [NFX_KCT_TCP_ESTABLISHED] = "established",
+	[NFX_KCT_TCP_FIN_WAIT] = "fin_wait", [NFX_KCT_TCP_CLOSE_WAIT] = "close_wait",
+	[NFX_KCT_TCP_LAST_ACK] = "last_ack", [NFX_KCT_TCP_TIME_WAIT] = "time_wait",
+	[NFX_KCT_TCP_CLOSE] = "close",	     [NFX_KCT_TCP_SYN_SENT2] = "syn_sent2",
 };
 
 static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-	{ "tcp", IPPROTO_TCP }, { "udp", IPPROTO_UDP }, { "udplite", IPPROTO_UDPLITE },
+	{ "tcp", IPPROTO_TCP },	  { "udp", IPPROTO_UDP },	{ "udplite", IPPROTO_UDPLITE },
 	{ "icmp", IPPROTO_ICMP }, { "icmpv6", IPPROTO_ICMPV6 }, { "sctp", IPPROTO_SCTP },
 	{ "dccp", IPPROTO_DCCP }, { "gre", IPPROTO_GRE },
 };
@@ -40,8 +35,8 @@ const char *nfx_pred_tcp_state_name(unsigned int st)
 	return st < NFX_KCT_TCP_NSTATES ? tcp_state_names[st] : NULL;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+						      ...)
 {
 	va_list ap;
 
@@ -79,10 +74,22 @@ static bool parse_secs(const char *s, uint32_t *out)
 		return false;
 	memcpy(buf, s, n + 1);
 	switch (buf[n - 1]) {
-	case 's': mult = 1; buf[--n] = 0; break;
-	case 'm': mult = 60; buf[--n] = 0; break;
-	case 'h': mult = 3600; buf[--n] = 0; break;
-	case 'd': mult = 86400; buf[--n] = 0; break;
+	case 's':
+		mult = 1;
+		buf[--n] = 0;
+		break;
+	case 'm':
+		mult = 60;
+		buf[--n] = 0;
+		break;
+	case 'h':
+		mult = 3600;
+		buf[--n] = 0;
+		break;
+	case 'd':
+		mult = 86400;
+		buf[--n] = 0;
+		break;
 	}
 	if (!parse_u32(buf, UINT32_MAX, &v) || (uint64_t)v * mult > UINT32_MAX)
 		return false;
@@ -173,12 +180,11 @@ static int parse_prefix(const char *s, struct nfx_kct_prefix *pfx)
 	pfx->plen = (uint8_t)plen;
 	/* Clear host bits, as the kernel insists on a clean prefix. */
 	for (i = plen; i < 128; i++)
-		pfx->addr[i / 8] &= (uint8_t)~(0x80 >> (i % 8));
+		pfx->addr[i / 8] &= (uint8_t) ~(0x80 >> (i % 8));
 	return fam;
 }
 
-static int set_family(struct nfx_kct_pred *p, int fam, const char *word,
-		      char *err, size_t errlen)
+static int set_family(struct nfx_kct_pred *p, int fam, const char *word, char *err, size_t errlen)
 {
 	if ((p->fields & NFX_KCT_F_FAMILY) && p->family != fam)
 		return fail(err, errlen, "'%s': address family differs from an earlier word", word);
@@ -212,7 +218,10 @@ static int parse_state(struct nfx_kct_pred *p, const char *val, char *err, size_
 			if (!strcasecmp(tok, tcp_state_names[i]))
 				break;
 		if (i == NFX_KCT_TCP_NSTATES)
-			return fail(err, errlen, "unknown state '%s' (TCP state, unreplied, unassured or assured)", tok);
+			return fail(
+				err, errlen,
+				"unknown state '%s' (TCP state, unreplied, unassured or assured)",
+				tok);
 		p->tcp_states |= 1U << i;
 	}
 	if (p->tcp_states)
@@ -226,8 +235,7 @@ static int parse_state(struct nfx_kct_pred *p, const char *val, char *err, size_
 	return 0;
 }
 
-int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
-		   char *err, size_t errlen)
+int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err, size_t errlen)
 {
 	uint32_t seen = 0;
 	int i, rc;
@@ -241,19 +249,32 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 		uint32_t bit, v, m;
 		int fam;
 
-		if (!strcmp(key, "state")) bit = NFX_KCT_F_TCP_STATES;
-		else if (!strcmp(key, "proto")) bit = NFX_KCT_F_L4PROTO;
-		else if (!strcmp(key, "family")) bit = NFX_KCT_F_FAMILY;
-		else if (!strcmp(key, "src")) bit = NFX_KCT_F_SRC;
-		else if (!strcmp(key, "dst")) bit = NFX_KCT_F_DST;
-		else if (!strcmp(key, "addr")) bit = NFX_KCT_F_ADDR;
-		else if (!strcmp(key, "sport")) bit = NFX_KCT_F_SPORT;
-		else if (!strcmp(key, "dport")) bit = NFX_KCT_F_DPORT;
-		else if (!strcmp(key, "port")) bit = NFX_KCT_F_PORT;
-		else if (!strcmp(key, "zone")) bit = NFX_KCT_F_ZONE;
-		else if (!strcmp(key, "mark")) bit = NFX_KCT_F_MARK;
-		else if (!strcmp(key, "age")) bit = NFX_KCT_F_AGE;
-		else if (!strcmp(key, "timeout")) bit = NFX_KCT_F_TMO;
+		if (!strcmp(key, "state"))
+			bit = NFX_KCT_F_TCP_STATES;
+		else if (!strcmp(key, "proto"))
+			bit = NFX_KCT_F_L4PROTO;
+		else if (!strcmp(key, "family"))
+			bit = NFX_KCT_F_FAMILY;
+		else if (!strcmp(key, "src"))
+			bit = NFX_KCT_F_SRC;
+		else if (!strcmp(key, "dst"))
+			bit = NFX_KCT_F_DST;
+		else if (!strcmp(key, "addr"))
+			bit = NFX_KCT_F_ADDR;
+		else if (!strcmp(key, "sport"))
+			bit = NFX_KCT_F_SPORT;
+		else if (!strcmp(key, "dport"))
+			bit = NFX_KCT_F_DPORT;
+		else if (!strcmp(key, "port"))
+			bit = NFX_KCT_F_PORT;
+		else if (!strcmp(key, "zone"))
+			bit = NFX_KCT_F_ZONE;
+		else if (!strcmp(key, "mark"))
+			bit = NFX_KCT_F_MARK;
+		else if (!strcmp(key, "age"))
+			bit = NFX_KCT_F_AGE;
+		else if (!strcmp(key, "timeout"))
+			bit = NFX_KCT_F_TMO;
 		else
 			return fail(err, errlen, "unknown predicate word '%s'", key);
 		if (!val)
@@ -279,14 +300,16 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 			else if (parse_u32(val, 255, &v))
 				p->l4proto = (uint8_t)v;
 			else
-				return fail(err, errlen, "proto '%s': not a protocol name or number", val);
+				return fail(err, errlen,
+					    "proto '%s': not a protocol name or number", val);
 			p->fields |= NFX_KCT_F_L4PROTO;
 			break;
 		}
 		case NFX_KCT_F_FAMILY:
 			if (!strcmp(val, "inet") || !strcmp(val, "ipv4") || !strcmp(val, "ip"))
 				fam = AF_INET;
-			else if (!strcmp(val, "inet6") || !strcmp(val, "ipv6") || !strcmp(val, "ip6"))
+			else if (!strcmp(val, "inet6") || !strcmp(val, "ipv6") ||
+				 !strcmp(val, "ip6"))
 				fam = AF_INET6;
 			else
 				return fail(err, errlen, "family '%s': use inet or inet6", val);
@@ -299,7 +322,8 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 		case NFX_KCT_F_ADDR:
 			fam = parse_prefix(val, &pfx);
 			if (!fam)
-				return fail(err, errlen, "%s '%s': not an IPv4/IPv6 prefix", key, val);
+				return fail(err, errlen, "%s '%s': not an IPv4/IPv6 prefix", key,
+					    val);
 			rc = set_family(p, fam, val, err, errlen);
 			if (rc)
 				return rc;
@@ -315,8 +339,10 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 		case NFX_KCT_F_DPORT:
 		case NFX_KCT_F_PORT:
 			if (!parse_range(val, bit == NFX_KCT_F_SPORT ? &p->sport :
-					 bit == NFX_KCT_F_DPORT ? &p->dport : &p->port))
-				return fail(err, errlen, "%s '%s': not a port or port range N-M", key, val);
+					      bit == NFX_KCT_F_DPORT ? &p->dport :
+								       &p->port))
+				return fail(err, errlen, "%s '%s': not a port or port range N-M",
+					    key, val);
 			p->fields |= bit;
 			break;
 		case NFX_KCT_F_ZONE:
@@ -341,7 +367,8 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 			if (!parse_u32(buf, UINT32_MAX, &v))
 				return fail(err, errlen, "mark '%s': not a number", val);
 			if (v & ~m)
-				return fail(err, errlen, "mark '%s': value has bits outside the mask", val);
+				return fail(err, errlen,
+					    "mark '%s': value has bits outside the mask", val);
 			p->mark = v;
 			p->mark_mask = m;
 			p->fields |= bit;
@@ -349,12 +376,18 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
 		}
 		case NFX_KCT_F_AGE:
 			if (!parse_cmp(val, &p->age_min, &p->age_max))
-				return fail(err, errlen, "age '%s': use \">N\", \"<N\", \">=N\", \"<=N\" or N-M (s m h d)", val);
+				return fail(
+					err, errlen,
+					"age '%s': use \">N\", \"<N\", \">=N\", \"<=N\" or N-M (s m h d)",
+					val);
 			p->fields |= bit;
 			break;
 		case NFX_KCT_F_TMO:
 			if (!parse_cmp(val, &p->tmo_min, &p->tmo_max))
-				return fail(err, errlen, "timeout '%s': use \">N\", \"<N\", \">=N\", \"<=N\" or N-M (s m h d)", val);
+				return fail(
+					err, errlen,
+					"timeout '%s': use \">N\", \"<N\", \">=N\", \"<=N\" or N-M (s m h d)",
+					val);
 			p->fields |= bit;
 			break;
 		}
@@ -422,9 +455,8 @@ bool nfx_pred_match(const struct nfx_kct_pred *p, const struct nfx_pred_view *v)
 		return false;
 	if ((f & NFX_KCT_F_FAMILY) && v->family != p->family)
 		return false;
-	if ((f & NFX_KCT_F_TCP_STATES) &&
-	    (!v->has_tcp_state || v->l4proto != IPPROTO_TCP ||
-	     !(p->tcp_states & (1U << v->tcp_state))))
+	if ((f & NFX_KCT_F_TCP_STATES) && (!v->has_tcp_state || v->l4proto != IPPROTO_TCP ||
+					   !(p->tcp_states & (1U << v->tcp_state))))
 		return false;
 	if (f & NFX_KCT_F_STATUS) {
 		if ((p->status & NFX_KCT_ST_UNREPLIED) && v->seen_reply)
@@ -457,8 +489,7 @@ bool nfx_pred_match(const struct nfx_kct_pred *p, const struct nfx_pred_view *v)
 		return false;
 	if ((f & NFX_KCT_F_TMO) && (v->timeout < p->tmo_min || v->timeout > p->tmo_max))
 		return false;
-	if ((f & NFX_KCT_F_AGE) &&
-	    (!v->has_age || v->age < p->age_min || v->age > p->age_max))
+	if ((f & NFX_KCT_F_AGE) && (!v->has_age || v->age < p->age_min || v->age > p->age_max))
 		return false;
 	return true;
 }
@@ -495,25 +526,49 @@ int nfx_pred_format(const struct nfx_kct_pred *p, char *buf, size_t len)
 				APPEND("%s%s", sep, tcp_state_names[i]);
 				sep = ",";
 			}
-		if (p->status & NFX_KCT_ST_UNREPLIED) { APPEND("%sunreplied", sep); sep = ","; }
-		if (p->status & NFX_KCT_ST_UNASSURED) { APPEND("%sunassured", sep); sep = ","; }
-		if (p->status & NFX_KCT_ST_ASSURED) { APPEND("%sassured", sep); }
+		if (p->status & NFX_KCT_ST_UNREPLIED) {
+			APPEND("%sunreplied", sep);
+			sep = ",";
+		}
+		if (p->status & NFX_KCT_ST_UNASSURED) {
+			APPEND("%sunassured", sep);
+			sep = ",";
+		}
+		if (p->status & NFX_KCT_ST_ASSURED) {
+			APPEND("%sassured", sep);
+		}
 		APPEND(" ");
 	}
 	if (p->fields & NFX_KCT_F_L4PROTO)
 		APPEND("proto %u ", p->l4proto);
 	if (p->fields & NFX_KCT_F_FAMILY)
 		APPEND("family %s ", p->family == AF_INET ? "inet" : "inet6");
-	if (p->fields & NFX_KCT_F_SRC) { fmt_pfx(a, sizeof(a), p->family, &p->src); APPEND("src %s ", a); }
-	if (p->fields & NFX_KCT_F_DST) { fmt_pfx(a, sizeof(a), p->family, &p->dst); APPEND("dst %s ", a); }
-	if (p->fields & NFX_KCT_F_ADDR) { fmt_pfx(a, sizeof(a), p->family, &p->addr); APPEND("addr %s ", a); }
-	if (p->fields & NFX_KCT_F_SPORT) APPEND("sport %u-%u ", p->sport.lo, p->sport.hi);
-	if (p->fields & NFX_KCT_F_DPORT) APPEND("dport %u-%u ", p->dport.lo, p->dport.hi);
-	if (p->fields & NFX_KCT_F_PORT) APPEND("port %u-%u ", p->port.lo, p->port.hi);
-	if (p->fields & NFX_KCT_F_ZONE) APPEND("zone %u ", p->zone);
-	if (p->fields & NFX_KCT_F_MARK) APPEND("mark 0x%x/0x%x ", p->mark, p->mark_mask);
-	if (p->fields & NFX_KCT_F_AGE) APPEND("age %u-%u ", p->age_min, p->age_max);
-	if (p->fields & NFX_KCT_F_TMO) APPEND("timeout %u-%u ", p->tmo_min, p->tmo_max);
+	if (p->fields & NFX_KCT_F_SRC) {
+		fmt_pfx(a, sizeof(a), p->family, &p->src);
+		APPEND("src %s ", a);
+	}
+	if (p->fields & NFX_KCT_F_DST) {
+		fmt_pfx(a, sizeof(a), p->family, &p->dst);
+		APPEND("dst %s ", a);
+	}
+	if (p->fields & NFX_KCT_F_ADDR) {
+		fmt_pfx(a, sizeof(a), p->family, &p->addr);
+		APPEND("addr %s ", a);
+	}
+	if (p->fields & NFX_KCT_F_SPORT)
+		APPEND("sport %u-%u ", p->sport.lo, p->sport.hi);
+	if (p->fields & NFX_KCT_F_DPORT)
+		APPEND("dport %u-%u ", p->dport.lo, p->dport.hi);
+	if (p->fields & NFX_KCT_F_PORT)
+		APPEND("port %u-%u ", p->port.lo, p->port.hi);
+	if (p->fields & NFX_KCT_F_ZONE)
+		APPEND("zone %u ", p->zone);
+	if (p->fields & NFX_KCT_F_MARK)
+		APPEND("mark 0x%x/0x%x ", p->mark, p->mark_mask);
+	if (p->fields & NFX_KCT_F_AGE)
+		APPEND("age %u-%u ", p->age_min, p->age_max);
+	if (p->fields & NFX_KCT_F_TMO)
+		APPEND("timeout %u-%u ", p->tmo_min, p->tmo_max);
 	if (off && off <= len)
 		buf[off - 1] = 0;
 	return off < len ? 0 : -ENOSPC;

@@ -49,8 +49,7 @@ struct nfx_pred_view {
  * Parse words argv[0..argc-1] into @p. Returns 0, or -EINVAL with a message
  * naming the offending word in @err.
  */
-int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p,
-		   char *err, size_t errlen);
+int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err, size_t errlen);
 
 /* The same over one string, split at blanks; quotes around a word are dropped. */
 int nfx_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t errlen);

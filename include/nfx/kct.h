@@ -15,8 +15,8 @@
 #include <stdint.h>
 #endif
 
-#define NFX_KCT_GENL_NAME	"nfx_ct"
-#define NFX_KCT_GENL_VERSION	1
+#define NFX_KCT_GENL_NAME "nfx_ct"
+#define NFX_KCT_GENL_VERSION 1
 
 /* Commands. */
 enum nfx_kct_cmd {
@@ -81,40 +81,40 @@ enum nfx_kct_pattr {
 #define NFX_KCT_P_MAX (__NFX_KCT_P_MAX - 1)
 
 /* NFX_KCT_P_STATUS bits. */
-#define NFX_KCT_ST_UNREPLIED	(1U << 0)	/* !IPS_SEEN_REPLY */
-#define NFX_KCT_ST_UNASSURED	(1U << 1)	/* !IPS_ASSURED */
-#define NFX_KCT_ST_ASSURED	(1U << 2)	/* IPS_ASSURED */
-#define NFX_KCT_ST_ALL		0x7U
+#define NFX_KCT_ST_UNREPLIED (1U << 0) /* !IPS_SEEN_REPLY */
+#define NFX_KCT_ST_UNASSURED (1U << 1) /* !IPS_ASSURED */
+#define NFX_KCT_ST_ASSURED (1U << 2)   /* IPS_ASSURED */
+#define NFX_KCT_ST_ALL 0x7U
 
 /* TCP states, numbered as the kernel's enum tcp_conntrack. */
-#define NFX_KCT_TCP_NONE	0
-#define NFX_KCT_TCP_SYN_SENT	1
-#define NFX_KCT_TCP_SYN_RECV	2
-#define NFX_KCT_TCP_ESTABLISHED	3
-#define NFX_KCT_TCP_FIN_WAIT	4
-#define NFX_KCT_TCP_CLOSE_WAIT	5
-#define NFX_KCT_TCP_LAST_ACK	6
-#define NFX_KCT_TCP_TIME_WAIT	7
-#define NFX_KCT_TCP_CLOSE	8
-#define NFX_KCT_TCP_SYN_SENT2	9
-#define NFX_KCT_TCP_NSTATES	10
-#define NFX_KCT_TCP_ALL		((1U << NFX_KCT_TCP_NSTATES) - 1)
+#define NFX_KCT_TCP_NONE 0
+#define NFX_KCT_TCP_SYN_SENT 1
+#define NFX_KCT_TCP_SYN_RECV 2
+#define NFX_KCT_TCP_ESTABLISHED 3
+#define NFX_KCT_TCP_FIN_WAIT 4
+#define NFX_KCT_TCP_CLOSE_WAIT 5
+#define NFX_KCT_TCP_LAST_ACK 6
+#define NFX_KCT_TCP_TIME_WAIT 7
+#define NFX_KCT_TCP_CLOSE 8
+#define NFX_KCT_TCP_SYN_SENT2 9
+#define NFX_KCT_TCP_NSTATES 10
+#define NFX_KCT_TCP_ALL ((1U << NFX_KCT_TCP_NSTATES) - 1)
 
 /* Which fields of struct nfx_kct_pred are in force. */
-#define NFX_KCT_F_TCP_STATES	(1U << 0)
-#define NFX_KCT_F_STATUS	(1U << 1)
-#define NFX_KCT_F_L4PROTO	(1U << 2)
-#define NFX_KCT_F_FAMILY	(1U << 3)
-#define NFX_KCT_F_SRC		(1U << 4)
-#define NFX_KCT_F_DST		(1U << 5)
-#define NFX_KCT_F_ADDR		(1U << 6)
-#define NFX_KCT_F_SPORT		(1U << 7)
-#define NFX_KCT_F_DPORT		(1U << 8)
-#define NFX_KCT_F_PORT		(1U << 9)
-#define NFX_KCT_F_ZONE		(1U << 10)
-#define NFX_KCT_F_MARK		(1U << 11)
-#define NFX_KCT_F_AGE		(1U << 12)
-#define NFX_KCT_F_TMO		(1U << 13)
+#define NFX_KCT_F_TCP_STATES (1U << 0)
+#define NFX_KCT_F_STATUS (1U << 1)
+#define NFX_KCT_F_L4PROTO (1U << 2)
+#define NFX_KCT_F_FAMILY (1U << 3)
+#define NFX_KCT_F_SRC (1U << 4)
+#define NFX_KCT_F_DST (1U << 5)
+#define NFX_KCT_F_ADDR (1U << 6)
+#define NFX_KCT_F_SPORT (1U << 7)
+#define NFX_KCT_F_DPORT (1U << 8)
+#define NFX_KCT_F_PORT (1U << 9)
+#define NFX_KCT_F_ZONE (1U << 10)
+#define NFX_KCT_F_MARK (1U << 11)
+#define NFX_KCT_F_AGE (1U << 12)
+#define NFX_KCT_F_TMO (1U << 13)
 
 struct nfx_kct_prefix {
 	__u8 addr[16];		/* network order; IPv4 in addr[0..3] */
@@ -152,8 +152,8 @@ struct nfx_kct_result {
 	int path;		/* NFX_KCT_PATH_* */
 };
 
-#define NFX_KCT_PATH_MODULE	1	/* in-kernel, nfx_ct genetlink */
-#define NFX_KCT_PATH_CTNETLINK	2	/* user-space dump + delete */
+#define NFX_KCT_PATH_MODULE 1	 /* in-kernel, nfx_ct genetlink */
+#define NFX_KCT_PATH_CTNETLINK 2 /* user-space dump + delete */
 
 /* GC policy. */
 struct nfx_kct_gc {
