@@ -200,7 +200,7 @@ static int parse_state(struct nfx_kct_pred *p, const char *val, char *err, size_
 
 	if (strlen(val) >= sizeof(buf))
 		return fail(err, errlen, "state list too long");
-	strcpy(buf, val);
+	snprintf(buf, sizeof(buf), "%s", val);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (!strcmp(tok, "unreplied")) {
 			p->status |= NFX_KCT_ST_UNREPLIED;
@@ -356,7 +356,7 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *e
 
 			if (strlen(val) >= sizeof(buf))
 				return fail(err, errlen, "mark '%s': too long", val);
-			strcpy(buf, val);
+			snprintf(buf, sizeof(buf), "%s", val);
 			slash = strchr(buf, '/');
 			m = UINT32_MAX;
 			if (slash) {
