@@ -39,8 +39,14 @@ $(NFX_KCT): $(KCT_SRCS) $(KCT_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(KCT_CFLAGS) -o $@ $(KCT_SRCS) -lmnl
 
+# Inside the top-level Makefile (which defines LOADER), the bpf and e2e
+# suites need everything built.
+ifneq ($(LOADER),)
+VMTEST_EXTRA_DEPS ?= all
+endif
+
 # The VM runs the suites from this tree (shared read-only); build first.
-vmtest: kmod $(NFX_KCT)
+vmtest: kmod $(NFX_KCT) $(VMTEST_EXTRA_DEPS)
 	scripts/vm/run.sh --kernel $(VM_KERNEL) -- env NFX_BUILD=$(abspath $(BUILD)) \
 		selftests/run.sh $(VMTEST_SUITES)
 
