@@ -101,7 +101,8 @@ hostname nfx-vm 2>/dev/null
 {
 	# One modprobe for all (each exec is slow under TCG); then report misses.
 	mods="nf_conntrack nf_conntrack_netlink nf_tables nft_ct nf_nat nft_nat
-		nft_chain_nat veth dummy sch_ingress cls_bpf act_bpf"
+		nft_chain_nat nf_flow_table nft_flow_offload iptable_filter iptable_nat
+		ip6table_filter veth dummy sch_ingress cls_bpf act_bpf"
 	modprobe -a -q $mods 2>/dev/null
 	for m in $mods; do
 		[ -d /sys/module/"$m" ] || echo "nfx-vm: no module $m"

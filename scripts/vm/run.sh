@@ -80,7 +80,7 @@ boot() {
 	( timeout -k 5 "$tmo" "$qemu" -nodefaults -no-reboot -display none \
 		-accel "$1" -cpu max -smp "$smp" -m "$mem" \
 		-kernel "$vmlinuz" -initrd "$initrd" \
-		-append "console=ttyS0 quiet loglevel=4 panic=-1 oops=panic nfx.work=$root" \
+		-append "console=ttyS0 quiet loglevel=5 panic=-1 oops=panic nfx.work=$root" \
 		-serial "file:$log" \
 		-virtfs local,path=/usr,mount_tag=usr,security_model=none,readonly=on \
 		-virtfs local,path=/etc,mount_tag=etc,security_model=none,readonly=on \
