@@ -494,7 +494,11 @@ static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e, struct n
 	v->l4proto = e->l4proto;
 	v->sport = ntohs(e->sport);
 	v->dport = ntohs(e->dport);
-	v->has_ports = pr[CTA_PROTO_SRC_PORT] && pr[CTA_PROTO_DST_PORT];
+	/* As the module: only these protocols have ports (GRE keys do not count). */
+	v->has_ports = pr[CTA_PROTO_SRC_PORT] && pr[CTA_PROTO_DST_PORT] &&
+		       (e->l4proto == IPPROTO_TCP || e->l4proto == IPPROTO_UDP ||
+			e->l4proto == IPPROTO_UDPLITE || e->l4proto == IPPROTO_SCTP ||
+			e->l4proto == IPPROTO_DCCP);
 }
 
 static int dump_cb(const struct nlmsghdr *nlh, void *data)
