@@ -452,7 +452,7 @@ static int attr_table_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e, struct nfx_pred_view *v)
+static void parse_tuple(const struct nlattr *tuple, struct ct_entry *e, struct nfx_kct_view *v)
 {
 	const struct nlattr *tb[32] = { 0 }, *ip[32] = { 0 }, *pr[32] = { 0 };
 
@@ -506,7 +506,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *tb[CTA_MAX + 1 > 32 ? CTA_MAX + 1 : 32] = { 0 };
 	struct dump_ctx *c = data;
-	struct nfx_pred_view v = { 0 };
+	struct nfx_kct_view v = { 0 };
 	struct ct_entry e = { 0 };
 	struct nlattr *a;
 
@@ -557,7 +557,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data)
 			}
 		}
 	}
-	if (!nfx_pred_match(c->p, &v))
+	if (!nfx_kct_pred_match(c->p, &v))
 		return MNL_CB_OK;
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 1024;

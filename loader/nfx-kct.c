@@ -61,7 +61,7 @@ static int cmd_flush(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (nfx_pred_parse(argc - i, argv + i, &p, err, sizeof(err))) {
+	if (nfx_kct_pred_parse(argc - i, argv + i, &p, err, sizeof(err))) {
 		fprintf(stderr, "nfx-kct: %s\n", err);
 		return 2;
 	}
@@ -215,11 +215,11 @@ int main(int argc, char **argv)
 		struct nfx_kct_pred p;
 		char err[256], out[512];
 
-		if (nfx_pred_parse(argc - 2, argv + 2, &p, err, sizeof(err))) {
+		if (nfx_kct_pred_parse(argc - 2, argv + 2, &p, err, sizeof(err))) {
 			fprintf(stderr, "nfx-kct: %s\n", err);
 			return 2;
 		}
-		nfx_pred_format(&p, out, sizeof(out));
+		nfx_kct_pred_format(&p, out, sizeof(out));
 		printf("%s\n", out);
 		return 0;
 	}

@@ -30,7 +30,7 @@ static const struct {
 	{ "dccp", IPPROTO_DCCP }, { "gre", IPPROTO_GRE },
 };
 
-const char *nfx_pred_tcp_state_name(unsigned int st)
+const char *nfx_kct_tcp_state_name(unsigned int st)
 {
 	return st < NFX_KCT_TCP_NSTATES ? tcp_state_names[st] : NULL;
 }
@@ -235,7 +235,8 @@ static int parse_state(struct nfx_kct_pred *p, const char *val, char *err, size_
 	return 0;
 }
 
-int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err, size_t errlen)
+int nfx_kct_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err,
+		       size_t errlen)
 {
 	uint32_t seen = 0;
 	int i, rc;
@@ -398,7 +399,7 @@ int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *e
 	return 0;
 }
 
-int nfx_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t errlen)
+int nfx_kct_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t errlen)
 {
 	char *buf = strdup(s ? s : ""), *argv[64], *q;
 	int argc = 0, rc;
@@ -428,7 +429,7 @@ int nfx_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t 
 		if (*q)
 			*q++ = 0;
 	}
-	rc = nfx_pred_parse(argc, argv, p, err, errlen);
+	rc = nfx_kct_pred_parse(argc, argv, p, err, errlen);
 	free(buf);
 	return rc;
 }
@@ -447,7 +448,7 @@ static bool in_range(const struct nfx_kct_range *r, uint16_t v)
 	return v >= r->lo && v <= r->hi;
 }
 
-bool nfx_pred_match(const struct nfx_kct_pred *p, const struct nfx_pred_view *v)
+bool nfx_kct_pred_match(const struct nfx_kct_pred *p, const struct nfx_kct_view *v)
 {
 	uint32_t f = p->fields;
 
@@ -510,7 +511,7 @@ static void fmt_pfx(char *out, size_t n, int fam, const struct nfx_kct_prefix *p
 	snprintf(out, n, "%s/%u", a, pfx->plen);
 }
 
-int nfx_pred_format(const struct nfx_kct_pred *p, char *buf, size_t len)
+int nfx_kct_pred_format(const struct nfx_kct_pred *p, char *buf, size_t len)
 {
 	size_t off = 0;
 	char a[INET6_ADDRSTRLEN + 8];

@@ -19,8 +19,8 @@
  *   age E, timeout E   seconds since creation / of remaining timeout:
  *                      ">N" ">=N" "<N" "<=N" or "N-M"; N may end in s m h d
  */
-#ifndef NFX_PRED_H
-#define NFX_PRED_H
+#ifndef NFX_LOADER_KCT_PRED_H
+#define NFX_LOADER_KCT_PRED_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,7 +29,7 @@
 #include <nfx/kct.h>
 
 /* One conntrack entry or flow, as the matcher sees it. */
-struct nfx_pred_view {
+struct nfx_kct_view {
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint8_t l4proto;
 	uint8_t src[16], dst[16];	/* IPv4 in the first 4 bytes */
@@ -49,17 +49,18 @@ struct nfx_pred_view {
  * Parse words argv[0..argc-1] into @p. Returns 0, or -EINVAL with a message
  * naming the offending word in @err.
  */
-int nfx_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err, size_t errlen);
+int nfx_kct_pred_parse(int argc, char *const argv[], struct nfx_kct_pred *p, char *err,
+		       size_t errlen);
 
 /* The same over one string, split at blanks; quotes around a word are dropped. */
-int nfx_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t errlen);
+int nfx_kct_pred_parse_str(const char *s, struct nfx_kct_pred *p, char *err, size_t errlen);
 
 /* Canonical text of @p (parses back to the same predicate). */
-int nfx_pred_format(const struct nfx_kct_pred *p, char *buf, size_t len);
+int nfx_kct_pred_format(const struct nfx_kct_pred *p, char *buf, size_t len);
 
-bool nfx_pred_match(const struct nfx_kct_pred *p, const struct nfx_pred_view *v);
+bool nfx_kct_pred_match(const struct nfx_kct_pred *p, const struct nfx_kct_view *v);
 
 /* Name of a TCP state (NFX_KCT_TCP_*), or NULL. */
-const char *nfx_pred_tcp_state_name(unsigned int st);
+const char *nfx_kct_tcp_state_name(unsigned int st);
 
-#endif /* NFX_PRED_H */
+#endif /* NFX_LOADER_KCT_PRED_H */
