@@ -74,6 +74,8 @@ static DECLARE_DELAYED_WORK(gc_dwork, nfx_gc_work);
 
 /* Matches collected per pass; deleted after the pass, outside bucket locks. */
 #define NFX_FLUSH_BATCH 8192
+/* Bound on passes, should matching entries keep arriving during a flush. */
+#define NFX_FLUSH_MAX_PASSES 1024
 
 struct nfx_flush_ctx {
 	struct nfx_kct_pred p;
@@ -219,7 +221,7 @@ static int nfx_flush_iter(struct nf_conn *ct, void *data)
 
 static void nfx_flush_run(struct nfx_flush_ctx *c, struct nf_ct_iter_data *iter)
 {
-	unsigned int i;
+	unsigned int i, passes = 0;
 
 	c->counting = true;
 	do {
@@ -233,7 +235,7 @@ static void nfx_flush_run(struct nfx_flush_ctx *c, struct nf_ct_iter_data *iter)
 			nf_ct_put(c->batch[i]);
 		}
 		cond_resched();
-	} while (c->overflow && !fatal_signal_pending(current));
+	} while (c->overflow && ++passes < NFX_FLUSH_MAX_PASSES && !fatal_signal_pending(current));
 }
 
 /* ---- netlink policies ----------------------------------------------------- */
