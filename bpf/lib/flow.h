@@ -16,24 +16,13 @@
 #include "parse.h"
 #include "stats.h"
 #include "ct.h"
+#include "gc.h"
+#include "flowtab.h"
 #include "events.h"
 #include "nfx/flow.h"
 #include "nfx/hash.h"
 #include "nfx/config.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NFX_FLOWS_MAX);
-	__type(key, __u64);
-	__type(value, struct flow_entry);
-} nfx_flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NFX_FLOWS_NEW_MAX);
-	__type(key, __u64);
-	__type(value, struct flow_entry);
-} nfx_flows_new SEC(".maps");
 
 /* Set by the loader before load; never changes while attached. */
 const volatile __u64 hash_key[2] = {};
@@ -185,13 +174,14 @@ static __always_inline void flow_entry_init(struct flow_entry *e,
 }
 
 /* Move a flow that just became ASSURED to the assured tier. */
-static __always_inline void flow_promote(struct flow_ctx *fc)
+static __always_inline void flow_promote(struct flow_ctx *fc, const struct nfx_config *cfg)
 {
 	if (bpf_map_update_elem(&nfx_flows, &fc->hash, fc->e, BPF_NOEXIST)) {
 		/* Assured tier full: the flow stays (and works) where it is. */
 		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
 		return;
 	}
+	nfx_quota_release(&cfg->gc, flow_src_addr(fc->e), fc->key.family);
 	bpf_map_delete_elem(&nfx_flows_new, &fc->hash);
 	fc->e = bpf_map_lookup_elem(&nfx_flows, &fc->hash);
 	fc->assured_tier = true;
@@ -241,7 +231,7 @@ static __always_inline struct flow_entry *flow_lookup(struct flow_ctx *fc)
 }
 
 static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
-				       const struct nfx_pkt *pkt)
+				       const struct nfx_pkt *pkt, const struct nfx_config *cfg)
 {
 	struct flow_entry ne;
 	void *tier = &nfx_flows_new;
@@ -258,6 +248,11 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
 		nfx_stat_add(NFX_STAT_FLOW_ADOPTED, 0);
 	if (ne.flags & FLOW_F_ASSURED)
 		tier = &nfx_flows;
+	else if (!nfx_quota_admit(&cfg->gc, &pkt->saddr, pkt->family)) {
+		/* The source prefix holds its share of the unassured tier. */
+		nfx_stat_add(NFX_STAT_FLOW_QUOTA, 0);
+		return -1;
+	}
 	if (bpf_map_update_elem(tier, &fc->hash, &ne, BPF_NOEXIST) &&
 	    bpf_map_update_elem(&nfx_flows_new, &fc->hash, &ne, BPF_NOEXIST)) {
 		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
@@ -301,7 +296,7 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		fc->assured_tier = false;
 	}
 	if (!e) {
-		if (flow_create(ctx, fc, pkt))
+		if (flow_create(ctx, fc, pkt, cfg))
 			return NULL;
 		e = flow_lookup(fc);
 		if (!e)
@@ -349,7 +344,7 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		if (both) {
 			e->flags |= FLOW_F_ASSURED;
 			if (!fc->assured_tier)
-				flow_promote(fc);
+				flow_promote(fc, cfg);
 		}
 	}
 	if (fc->created)

@@ -7,6 +7,7 @@
 #include "nfx/consts.h"
 #include "nfx/events.h"
 #include "nfx/libnfx.h"
+#include "nfx/flush.h"
 #include "cli.h"
 
 static const char *const mode_choices[] = { "auto", "native", "generic", NULL };
@@ -82,6 +83,21 @@ static int do_detach(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	return CLI_EXIT_OK;
 }
 
+/* Fill level and timeout scale, as the collector last measured them. */
+struct gc_status {
+	bool ok;
+	struct nfx_gc_state st;
+	__u64 capacity;
+};
+
+static void gc_status_read(struct nfx_link *link, struct gc_status *g)
+{
+	__u64 a = 0, u = 0;
+
+	g->ok = !nfx_gc_state(link, &g->st) && !nfx_flows_capacity(link, &a, &u);
+	g->capacity = a + u;
+}
+
 /* Event channel counters, per CPU; ncpus < 0 when the link has none. */
 struct link_events {
 	int ncpus;
@@ -136,7 +152,7 @@ static void json_link_events(struct json_writer *jw, const struct link_events *e
 }
 
 static void print_link_table(const struct nfx_link_info *li, const struct nfx_counter *c,
-			     __u64 assured, __u64 unassured, int verbose)
+			     __u64 assured, __u64 unassured, int verbose, const struct gc_status *g)
 {
 	char b1[32], b2[32];
 	int i;
@@ -148,6 +164,11 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 	printf("  flows: %llu assured, %llu unassured   zone %u   ct adoption: %s\n",
 	       (unsigned long long)assured, (unsigned long long)unassured, li->zone,
 	       li->features & NFX_FEAT_CT_KFUNCS ? "on" : "off");
+	if (g->ok)
+		printf("  gc: %s, fill %u/%llu (%.1f%%), timeout scale %.1f%%\n",
+		       g->st.armed ? "running" : "stopped", g->st.fill,
+		       (unsigned long long)g->capacity,
+		       g->capacity ? 100.0 * g->st.fill / g->capacity : 0.0, g->st.scale_ppm / 1e4);
 	printf("  %-16s %12s %12s\n", "counter", "packets", "bytes");
 	for (i = 0; i < NFX_STAT_MAX; i++) {
 		if (!verbose && !c[i].packets)
@@ -160,7 +181,7 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 
 static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 		      const struct nfx_counter *c, __u64 assured, __u64 unassured,
-		      const struct link_events *lev)
+		      const struct gc_status *g, const struct link_events *lev)
 {
 	int i;
 
@@ -178,6 +199,15 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 	jw_ku64(jw, "assured", assured);
 	jw_ku64(jw, "unassured", unassured);
 	jw_obj_end(jw);
+	if (g->ok) {
+		jw_key(jw, "gc");
+		jw_obj_start(jw);
+		jw_kbool(jw, "running", g->st.armed);
+		jw_ku64(jw, "fill", g->st.fill);
+		jw_ku64(jw, "capacity", g->capacity);
+		jw_kdouble(jw, "scale", g->st.scale_ppm / (double)NFX_GC_SCALE_ONE);
+		jw_obj_end(jw);
+	}
 	jw_key(jw, "counters");
 	jw_obj_start(jw);
 	for (i = 0; i < NFX_STAT_MAX; i++) {
@@ -216,14 +246,17 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		struct nfx_link_info li;
 		struct nfx_link *link;
 		__u64 as = 0, un = 0;
+		struct gc_status g = {};
 
 		err = nfx_link_open(list[i], ctx->pin_root, &link);
 		if (!err)
 			err = nfx_link_info(link, &li);
 		if (!err)
 			err = nfx_link_stats(link, c);
-		if (!err)
+		if (!err) {
 			nfx_flows_count(link, &as, &un);
+			gc_status_read(link, &g);
+		}
 		if (err) {
 			cli_fail(ctx, "%s", nfx_errmsg());
 			ret = CLI_EXIT_FAIL;
@@ -232,9 +265,9 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 
 			lev.ncpus = nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
 			if (jw) {
-				json_link(jw, &li, c, as, un, &lev);
+				json_link(jw, &li, c, as, un, &g, &lev);
 			} else {
-				print_link_table(&li, c, as, un, ctx->verbose);
+				print_link_table(&li, c, as, un, ctx->verbose, &g);
 				print_link_events(&lev, ctx->verbose);
 			}
 		}

@@ -31,6 +31,7 @@
 #include "nfx/consts.h"
 #include "nfx/events.h"
 #include "nfx/libnfx.h"
+#include "nfx/flush.h"
 #include "internal.h"
 #include "nfx_xdp.skel.h"
 
@@ -370,6 +371,8 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.udp_assured = 120;
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
+	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
+			      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))
@@ -493,6 +496,8 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
+	if (!err && !shared)
+		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
 out:
 	if (err) {
 		if (attached)
