@@ -10,19 +10,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
-/*
- * Linux before 6.3 (Debian's 6.1) forgets every bound of a register after a
- * byte swap (BPF_END), so a swapped 16-bit length used in packet pointer
- * math fails the verifier as "unbounded min value". The AND below is
- * emitted as is (clang would drop it as redundant in C) and gives the
- * verifier the 0..65535 range back; one instruction.
- */
-static __always_inline __u32 nfx_bound16(__u32 v)
-{
-	asm volatile("%0 &= 0xffff" : "+r"(v));
-	return v;
-}
-#define nfx_ntohs(x) nfx_bound16(bpf_ntohs(x))
+#define nfx_ntohs(x) bpf_ntohs(x)
 #define nfx_htons(x) bpf_htons(x)
 #define nfx_ntohl(x) bpf_ntohl(x)
 #define nfx_htonl(x) bpf_htonl(x)

@@ -82,8 +82,12 @@ static void *bpf_producer(void *arg)
 	struct producer *p = arg;
 	struct bench *b = p->b;
 	unsigned char pkt[64] = { [12] = 0x08 };	/* any frame: the program ignores it */
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt),
-		    .repeat = TEST_RUN_REPEAT);
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = pkt,
+		.data_size_in = sizeof(pkt),
+		.repeat = TEST_RUN_REPEAT,
+	};
 	int fd = bpf_program__fd(b->skel->progs.nfx_bench_events);
 
 	pin(p->cpu);
@@ -317,7 +321,8 @@ int main(int argc, char **argv)
 	__u64 t0, t1;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
+		fprintf(stderr,
+			"usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
 		return 2;
 	}
 	for (m = 0; m < M_MAX && strcmp(argv[1], mode_names[m]); m++)
@@ -332,13 +337,15 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	if (b.mode == M_NLMMAP) {
 		if (access("/dev/nfx_nlmmap", F_OK)) {
-			fprintf(stderr, "bench_events: nlmmap: the nfx_nlmmap module is not loaded\n");
+			fprintf(stderr,
+				"bench_events: nlmmap: the nfx_nlmmap module is not loaded\n");
 			return 4;
 		}
 	} else if (b.mode == M_CTNETLINK) {
 		/* Private conntrack table: nothing else's events, nothing left behind. */
 		if (unshare(CLONE_NEWNET)) {
-			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n",
+				strerror(errno));
 			return 1;
 		}
 	} else if (setup_bpf(&b)) {
@@ -353,7 +360,8 @@ int main(int argc, char **argv)
 
 		prod[i] = (struct producer){ .b = &b, .cpu = (i + off) % ncpus, .idx = i };
 		pthread_create(&pt[i], NULL,
-			       b.mode == M_CTNETLINK || b.mode == M_NLMMAP ? ct_producer : bpf_producer,
+			       b.mode == M_CTNETLINK || b.mode == M_NLMMAP ? ct_producer :
+									     bpf_producer,
 			       &prod[i]);
 	}
 	usleep((useconds_t)(secs * 1e6));
