@@ -154,6 +154,7 @@ struct nfx_kct_result {
 
 #define NFX_KCT_PATH_MODULE 1	 /* in-kernel, nfx_ct genetlink */
 #define NFX_KCT_PATH_CTNETLINK 2 /* user-space dump + delete */
+#define NFX_KCT_PATH_CTNETLINK_FILTER 3 /* ctnetlink's own filtered flush (mark) */
 
 /* GC policy. */
 struct nfx_kct_gc {

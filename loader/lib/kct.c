@@ -716,6 +716,70 @@ int nfx_kct_flush_ctnetlink(const struct nfx_kct_pred *p, bool dry_run, struct n
 	return err;
 }
 
+/* Entries in this namespace's table (the sysctl is per namespace). */
+static int ct_count(uint64_t *n)
+{
+	unsigned long long v;
+	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_count", "r");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &v) == 1;
+	fclose(f);
+	if (!ok)
+		return -EIO;
+	*n = v;
+	return 0;
+}
+
+/*
+ * The kernel's own filtered flush: IPCTNL_MSG_CT_DELETE without a tuple
+ * removes every entry whose mark matches CTA_MARK/CTA_MARK_MASK (and whose
+ * family matches nfgen_family) in one request, inside the kernel. It says
+ * nothing of what it removed, so the counts come from the table size
+ * before and after (exact when nothing else changes the table meanwhile).
+ */
+int nfx_kct_flush_ctnetlink_filtered(const struct nfx_kct_pred *p, struct nfx_kct_result *out)
+{
+	struct nfx_kct_result r = { .path = NFX_KCT_PATH_CTNETLINK_FILTER };
+	uint64_t t0 = now_ns(), before = 0, after = 0;
+	struct nl nl = { 0 };
+	struct nlmsghdr *nlh;
+	char buf[256];
+	int err;
+
+	kct_err[0] = 0;
+	err = ct_count(&before);
+	if (err)
+		return err;
+	err = nl_open(&nl, NETLINK_NETFILTER);
+	if (err)
+		return err;
+	nlh = ct_msg(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
+		     p->fields & NFX_KCT_F_FAMILY ? p->family : AF_UNSPEC);
+	mnl_attr_put_u32(nlh, CTA_MARK, htonl(p->mark));
+	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(p->mark_mask));
+	err = nl_talk(&nl, nlh, NULL, NULL);
+	nl_close(&nl);
+	if (err)
+		return err;
+	if (!ct_count(&after) && after <= before)
+		r.removed = before - after;
+	r.examined = before;
+	r.elapsed_ns = now_ns() - t0;
+	if (out)
+		*out = r;
+	return 0;
+}
+
+/* Predicates the kernel's filtered flush can express on its own. */
+static bool kernel_filter_can(const struct nfx_kct_pred *p, bool dry_run)
+{
+	return !dry_run && (p->fields & NFX_KCT_F_MARK) &&
+	       !(p->fields & ~(NFX_KCT_F_MARK | NFX_KCT_F_FAMILY));
+}
+
 int nfx_kct_flush(const struct nfx_kct_pred *p, bool dry_run, struct nfx_kct_result *out)
 {
 	int err = nfx_kct_flush_module(p, dry_run, out);
@@ -723,5 +787,11 @@ int nfx_kct_flush(const struct nfx_kct_pred *p, bool dry_run, struct nfx_kct_res
 	if (err != -ENOENT || nfx_kct_errmsg()[0] == 0 ||
 	    strcmp(nfx_kct_errmsg(), "nfx_ct module not loaded"))
 		return err;
+	if (kernel_filter_can(p, dry_run)) {
+		err = nfx_kct_flush_ctnetlink_filtered(p, out);
+		/* Kernels without mark filtering refuse it: walk instead. */
+		if (err != -EOPNOTSUPP && err != -EINVAL)
+			return err;
+	}
 	return nfx_kct_flush_ctnetlink(p, dry_run, out);
 }

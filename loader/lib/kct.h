@@ -18,14 +18,17 @@ bool nfx_kct_available(void);
 
 /*
  * Remove (or with @dry_run count) every conntrack entry matching @p. Uses
- * the module when available, else ctnetlink dump + batched delete;
- * @out->path says which.
+ * the module when available, else ctnetlink's filtered flush when the
+ * predicate is a mark (and family) alone, else ctnetlink dump + batched
+ * delete; @out->path says which.
  */
 int nfx_kct_flush(const struct nfx_kct_pred *p, bool dry_run, struct nfx_kct_result *out);
 
 /* The two paths on their own. */
 int nfx_kct_flush_module(const struct nfx_kct_pred *p, bool dry_run, struct nfx_kct_result *out);
 int nfx_kct_flush_ctnetlink(const struct nfx_kct_pred *p, bool dry_run, struct nfx_kct_result *out);
+/* ctnetlink's in-kernel flush by mark (and family); no dry run. */
+int nfx_kct_flush_ctnetlink_filtered(const struct nfx_kct_pred *p, struct nfx_kct_result *out);
 
 /*
  * Set the GC policy. Fields of @gc whose bit is set in @which are sent
