@@ -46,14 +46,14 @@ struct gc_walk {
 	__u32 stopped;
 };
 
-static __always_inline void quota_recount(const struct nfx_config *cfg,
-					  const struct flow_entry *e, __u32 gen)
+static __always_inline void quota_recount(const struct nfx_config *cfg, const struct flow_entry *e,
+					  __u32 gen)
 {
 	struct nfx_quota_key k;
 	struct nfx_quota_val *v, nv = { .count = 1, .gen = gen, .recount = 1 };
 
-	nfx_quota_key_make(&k, flow_src_addr(e), e->key.family,
-			   cfg->gc.quota_plen4, cfg->gc.quota_plen6);
+	nfx_quota_key_make(&k, flow_src_addr(e), e->key.family, cfg->gc.quota_plen4,
+			   cfg->gc.quota_plen6);
 	v = bpf_map_lookup_elem(&nfx_quota, &k);
 	if (!v) {
 		bpf_map_update_elem(&nfx_quota, &k, &nv, BPF_NOEXIST);
@@ -86,7 +86,8 @@ static long gc_entry(void *map, __u64 *key, struct flow_entry *e, struct gc_walk
 	tmo = (__u64)flow_timeout(e, cfg) * w->scale * 1000;
 	last = e->last_seen;
 	if (w->now > last && w->now - last > tmo) {
-		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new, key)) {
+		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new,
+					 key)) {
 			w->removed++;
 			return 0;
 		}

@@ -262,7 +262,8 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		} else {
 			static struct link_events lev;
 
-			lev.ncpus = nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
+			lev.ncpus =
+				nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
 			if (jw) {
 				json_link(jw, &li, c, as, un, &g, &lev);
 			} else {
@@ -301,7 +302,8 @@ static const struct cli_opt attach_opts[] = {
 	{ "replace", 'r', CLI_FLAG, NULL, "replace an nfx already attached to the link" },
 	{ "zone", 'z', CLI_UINT, "ZONE", "conntrack zone of this link's flows (0..65535)" },
 	{ "no-ct-adopt", 0, CLI_FLAG, NULL, "never adopt flows from kernel conntrack on a miss" },
-	{ "event-ring", 0, CLI_UINT, "BYTES", "per-CPU event ring size, a power of 2 (default 256 KiB)" },
+	{ "event-ring", 0, CLI_UINT, "BYTES",
+	  "per-CPU event ring size, a power of 2 (default 256 KiB)" },
 	{ NULL },
 };
 

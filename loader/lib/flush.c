@@ -17,8 +17,8 @@
 #include "internal.h"
 #include "nfx_flush.skel.h"
 
-int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred,
-		  bool dry_run, __u64 now, struct nfx_flush_result *res)
+int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred, bool dry_run,
+		  __u64 now, struct nfx_flush_result *res)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
 	struct nfx_flush_bpf *skel;
@@ -42,8 +42,10 @@ int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pr
 	skel->bss->now_ns = now;
 	err = nfx_flush_bpf__load(skel);
 	if (err) {
-		err = nfx_err(err, "cannot load the flush program: %s (BPF_PROG_TYPE_SYSCALL needs Linux 5.14+; -v shows the verifier log)",
-			      strerror(-err));
+		err = nfx_err(
+			err,
+			"cannot load the flush program: %s (BPF_PROG_TYPE_SYSCALL needs Linux 5.14+; -v shows the verifier log)",
+			strerror(-err));
 		goto out;
 	}
 	t1 = nfx_now_ns();

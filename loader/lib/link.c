@@ -376,7 +376,7 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
 	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
-			      bpf_map__max_entries(skel->maps.nfx_flows_new));
+				      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))

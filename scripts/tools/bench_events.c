@@ -261,11 +261,12 @@ static int setup_bpf(struct bench *b)
 		.wakeup_every = NFX_EVENT_WAKEUP_EVERY,
 		.ring_bytes = PERCPU_RING_BYTES,
 	};
+	const char *wake = getenv("BENCH_WAKEUP_EVERY");
 	__u32 zero = 0;
 	int n;
 
-	if (getenv("BENCH_WAKEUP_EVERY"))
-		conf.wakeup_every = atoi(getenv("BENCH_WAKEUP_EVERY"));
+	if (wake)
+		conf.wakeup_every = atoi(wake);
 
 	b->skel = nfx_bench_events_bpf__open_and_load();
 	if (!b->skel) {
@@ -306,14 +307,15 @@ int main(int argc, char **argv)
 {
 	struct bench b = {};
 	struct producer prod[8];
-	pthread_t pt[8], ct;
+	pthread_t pt[8] = {}, ct;
 	int ncpus = libbpf_num_possible_cpus();
 	double secs;
 	int i, m;
 	__u64 t0, t1;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
+		fprintf(stderr,
+			"usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
 		return 2;
 	}
 	for (m = 0; m < M_MAX && strcmp(argv[1], mode_names[m]); m++)
@@ -329,7 +331,8 @@ int main(int argc, char **argv)
 	if (b.mode == M_CTNETLINK) {
 		/* Private conntrack table: nothing else's events, nothing left behind. */
 		if (unshare(CLONE_NEWNET)) {
-			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n",
+				strerror(errno));
 			return 1;
 		}
 	} else if (setup_bpf(&b)) {
@@ -340,11 +343,15 @@ int main(int argc, char **argv)
 	usleep(100000);	/* the consumer listens before anything is produced */
 	t0 = nfx_now_ns();
 	for (i = 0; i < b.producers; i++) {
-		int off = getenv("BENCH_CPU_OFFSET") ? atoi(getenv("BENCH_CPU_OFFSET")) : 0;
+		const char *offs = getenv("BENCH_CPU_OFFSET");
+		int off = offs ? atoi(offs) : 0;
 
 		prod[i] = (struct producer){ .b = &b, .cpu = (i + off) % ncpus, .idx = i };
-		pthread_create(&pt[i], NULL, b.mode == M_CTNETLINK ? ct_producer : bpf_producer,
-			       &prod[i]);
+		if (pthread_create(&pt[i], NULL, b.mode == M_CTNETLINK ? ct_producer : bpf_producer,
+				   &prod[i])) {
+			b.producers = i;	/* join only the threads that exist */
+			break;
+		}
 	}
 	usleep((useconds_t)(secs * 1e6));
 	atomic_store(&b.stop_producers, 1);

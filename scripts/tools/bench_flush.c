@@ -112,15 +112,14 @@ static int bench_nfx(__u64 n)
 	if (fill(fd, n))
 		return 1;
 	printf("nfx_fill_ns=%llu\n", (unsigned long long)(nfx_now_ns() - t0));
-	if (nfx_pred_parse(1, words, &p) ||
-	    nfx_flush_fds(fd[0], fd[1], &p, false, 0, &r)) {
+	if (nfx_pred_parse(1, words, &p) || nfx_flush_fds(fd[0], fd[1], &p, false, 0, &r)) {
 		fprintf(stderr, "%s\n", nfx_errmsg());
 		return 1;
 	}
 	printf("nfx_examined=%llu\nnfx_removed=%llu\nnfx_flush_ns=%llu\nnfx_load_ns=%llu\n",
 	       (unsigned long long)(r.examined[0] + r.examined[1]),
-	       (unsigned long long)(r.removed[0] + r.removed[1]),
-	       (unsigned long long)r.run_ns, (unsigned long long)r.load_ns);
+	       (unsigned long long)(r.removed[0] + r.removed[1]), (unsigned long long)r.run_ns,
+	       (unsigned long long)r.load_ns);
 
 	/* collector over n live flows: refill the removed half */
 	if (fill(fd, n))
@@ -133,6 +132,7 @@ static int bench_nfx(__u64 n)
 	err = nfx_gc_bpf__load(gc);
 	if (err) {
 		fprintf(stderr, "gc load: %s\n", strerror(-err));
+		nfx_gc_bpf__destroy(gc);
 		return 1;
 	}
 	{
@@ -145,8 +145,8 @@ static int bench_nfx(__u64 n)
 			cfg.gc.slice = atoi(getenv("GC_SLICE"));
 		cfg.flags = NFX_CFG_READY;
 		bpf_map_update_elem(bpf_map__fd(gc->maps.nfx_config), &zero, &cfg, 0);
-		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n", cfg.gc.interval_ms,
-		       cfg.gc.interval_max_ms, cfg.gc.slice);
+		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n",
+		       cfg.gc.interval_ms, cfg.gc.interval_max_ms, cfg.gc.slice);
 	}
 	/* one warm-up cycle, then three measured */
 	for (i = 0; i < 4; i++) {
@@ -159,8 +159,10 @@ static int bench_nfx(__u64 n)
 		while (st.cycles == cyc0) {
 			LIBBPF_OPTS(bpf_test_run_opts, o);
 
-			if (bpf_prog_test_run_opts(bpf_program__fd(gc->progs.nfx_gc_step), &o))
+			if (bpf_prog_test_run_opts(bpf_program__fd(gc->progs.nfx_gc_step), &o)) {
+				nfx_gc_bpf__destroy(gc);
 				return 1;
+			}
 			bpf_map_lookup_elem(fdst, &zero, &st);
 		}
 	}
@@ -203,7 +205,9 @@ static int drain(struct mnl_socket *nl, __u64 *errors, int flags)
 		for (; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem))
 			if (h->nlmsg_type == NLMSG_ERROR &&
 			    ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error)
-				(*errors)++, last_error = ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error;
+				(*errors)++,
+					last_error = ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))
+							     ->error;
 	}
 	return 0;
 }
@@ -251,7 +255,8 @@ static int bench_ct(__u64 n, unsigned secs)
 		put_tuple(nlh, CTA_TUPLE_REPLY, dst, src, dp, sp);
 		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(3600));
 		if (est)
-			mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
+			mnl_attr_put_u32(nlh, CTA_STATUS,
+					 htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
 		pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
 		tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
 		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE,

@@ -86,7 +86,7 @@ static int setup(__u32 udp_timeout)
 	fx.skel->rodata->hash_key[1] = 0xfedcba9876543210ull;
 	fx.skel->rodata->features = 0;
 	if (nfx_xdp_bpf__load(fx.skel))
-		return -errno ? -errno : -EINVAL;
+		return errno ? -errno : -EINVAL;
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
 		cfg.timeouts.tcp[i] = 60;
 	cfg.timeouts.udp_unreplied = udp_timeout;
@@ -233,21 +233,22 @@ TEST(tcp_lifecycle)
 		int from_client;
 		uint8_t flags;
 	} steps[] = {
-		{ 1, PKT_SYN }, { 0, PKT_SYN | PKT_ACK }, { 1, PKT_ACK },
-		{ 1, PKT_FIN | PKT_ACK }, { 0, PKT_ACK }, { 0, PKT_FIN | PKT_ACK },
-		{ 1, PKT_ACK },
+		{ 1, PKT_SYN }, { 0, PKT_SYN | PKT_ACK }, { 1, PKT_ACK }, { 1, PKT_FIN | PKT_ACK },
+		{ 0, PKT_ACK }, { 0, PKT_FIN | PKT_ACK }, { 1, PKT_ACK },
 	};
 	static const __u8 want_states[] = {
-		FLOW_TCP_SYN_RECV, FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
-		FLOW_TCP_CLOSE_WAIT, FLOW_TCP_LAST_ACK, FLOW_TCP_TIME_WAIT,
+		FLOW_TCP_SYN_RECV,   FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+		FLOW_TCP_CLOSE_WAIT, FLOW_TCP_LAST_ACK,	   FLOW_TCP_TIME_WAIT,
 	};
 	size_t i;
 	int k = 0;
 
 	SETUP(30);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		struct pkt_spec c = PKT_TCP4("192.0.2.1", 40000, "198.51.100.1", 80, steps[i].flags);
-		struct pkt_spec s = PKT_TCP4("198.51.100.1", 80, "192.0.2.1", 40000, steps[i].flags);
+		struct pkt_spec c =
+			PKT_TCP4("192.0.2.1", 40000, "198.51.100.1", 80, steps[i].flags);
+		struct pkt_spec s =
+			PKT_TCP4("198.51.100.1", 80, "192.0.2.1", 40000, steps[i].flags);
 
 		ASSERT_EQ(run_pkt(steps[i].from_client ? &c : &s), NFX_XDP_PASS, "run");
 	}
@@ -288,7 +289,8 @@ TEST(tcp_reset_and_udp_expiry)
 	ASSERT_EQ(fx.seen[0].type, NFX_EV_NEW, "new");
 	ASSERT_EQ(fx.seen[1].type, NFX_EV_END, "end");
 	ASSERT_EQ(fx.seen[1].reason, NFX_EV_END_EXPIRED, "expired");
-	ASSERT_EQ(fx.seen[1].packets[0] + fx.seen[1].packets[1], 1, "final counters of the old flow");
+	ASSERT_EQ(fx.seen[1].packets[0] + fx.seen[1].packets[1], 1,
+		  "final counters of the old flow");
 	ASSERT_EQ(fx.seen[1].key.family, NFX_AF_INET6, "v6 key");
 	ASSERT_EQ(fx.seen[2].type, NFX_EV_NEW, "flow starts afresh");
 }

@@ -180,14 +180,20 @@ TEST(flood_never_evicts_assured)
 
 		spoofed(src, v6);
 		if (i % 2)
-			s = (struct pkt_spec){ .family = v6 ? 6 : 4, .proto = 6, .src = src,
+			s = (struct pkt_spec){ .family = v6 ? 6 : 4,
+					       .proto = 6,
+					       .src = src,
 					       .dst = v6 ? "2001:db8:ffff::1" : SERVER,
-					       .sport = 1024 + random() % 60000, .dport = 80,
+					       .sport = 1024 + random() % 60000,
+					       .dport = 80,
 					       .tcp_flags = PKT_SYN };
 		else
-			s = (struct pkt_spec){ .family = v6 ? 6 : 4, .proto = 17, .src = src,
+			s = (struct pkt_spec){ .family = v6 ? 6 : 4,
+					       .proto = 17,
+					       .src = src,
 					       .dst = v6 ? "2001:db8:ffff::1" : SERVER,
-					       .sport = 1024 + random() % 60000, .dport = 53 };
+					       .sport = 1024 + random() % 60000,
+					       .dport = 53 };
 		run_pkt(skel, &s);
 	}
 	created = stat_of(skel, NFX_STAT_FLOW_NEW);
@@ -320,7 +326,8 @@ static void gc_cycles(struct nfx_gc_bpf *skel, int n)
 	for (i = 0; i < 1000 && st.cycles < want; i++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o);
 
-		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_gc_step), &o) || o.retval)
+		if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_gc_step), &o) ||
+		    o.retval)
 			TAP_FAIL("gc step: %s / %d", strerror(errno), (int)o.retval);
 		gc_state(skel, &st);
 	}
@@ -376,8 +383,8 @@ static __u32 adaptive_case(int n, int *left)
 	set_gc(cfd, "tcp.established", "100s");
 	set_gc(cfd, "adaptive.start", "100");
 	set_gc(cfd, "adaptive.end", "300");
-	put_flows(bpf_map__fd(skel->maps.nfx_flows), n, 6, FLOW_F_ASSURED,
-		  FLOW_TCP_ESTABLISHED, NOW - 60 * SEC);
+	put_flows(bpf_map__fd(skel->maps.nfx_flows), n, 6, FLOW_F_ASSURED, FLOW_TCP_ESTABLISHED,
+		  NOW - 60 * SEC);
 	gc_cycles(skel, 2);
 	gc_state(skel, &st);
 	*left = count_tier(bpf_map__fd(skel->maps.nfx_flows), NULL);
@@ -436,15 +443,17 @@ TEST(timer_collects_and_goes_with_the_map)
 	set_gc(bpf_map__fd(skel->maps.nfx_config), "udp.unreplied", "1s");
 	put_flows(nfd, 40, 17, FLOW_F_SEEN_LO, 0, 1);
 	put_flows(nfd, 10, 17, FLOW_F_SEEN_HI, 0, mono_ns() + 3600 * SEC);
-	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_gc_start), &o), 0, "start");
+	ASSERT_EQ(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_gc_start), &o), 0,
+		  "start");
 	ASSERT_EQ((int)o.retval, 0, "timer armed");
 	for (i = 0; i < 200 && count_tier(nfd, NULL) > 10; i++)
 		usleep(10000);
 	gc_state(skel, &st);
 	if (count_tier(nfd, NULL) != 10)
-		TAP_FAIL("the timer removed %d of 40 expired flows (armed %u, slices %llu, examined %llu)",
-			 50 - count_tier(nfd, NULL), st.armed, (unsigned long long)st.slices,
-			 (unsigned long long)st.examined);
+		TAP_FAIL(
+			"the timer removed %d of 40 expired flows (armed %u, slices %llu, examined %llu)",
+			50 - count_tier(nfd, NULL), st.armed, (unsigned long long)st.slices,
+			(unsigned long long)st.examined);
 	for (i = 0; i < 200; i++) {
 		gc_state(skel, &st);
 		if (st.slices >= 3)
