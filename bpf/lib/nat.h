@@ -80,8 +80,7 @@ __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u
 }
 
 /* After the flow stage: the XDP action for the packet. */
-__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e,
-			    int dir)
+__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e, int dir)
 {
 	struct nat_scratch *s = nat_scratch_get();
 	struct nfx_nat_conf *conf;

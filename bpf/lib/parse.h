@@ -74,21 +74,17 @@ static __always_inline void nfx_addr_set_v4(union nfx_addr *a, __be32 v4)
 }
 
 /*
- * A 16-bit length from a header, in host order, that the verifier knows is
- * below 64 KiB. Verifiers before 6.13 (Debian's 6.1 and 6.12 among them)
- * track nothing through a byte swap, so adding the swapped value to a
- * packet pointer is refused ("math between pkt pointer and register with
- * unbounded min value"). The mask restores the bound; the empty asm keeps
- * the compiler from dropping it as redundant.
+ * A 16-bit big-endian length from a header, read as two bytes. Verifiers
+ * before 6.13 (Debian's 6.1 and 6.12 among them) track nothing through a
+ * byte swap, so a swapped length added to a packet pointer is refused
+ * ("math between pkt pointer and register with unbounded min value");
+ * two byte loads, shifted and or-ed, keep the value provably below 64 KiB.
  */
-static __always_inline __u32 nfx_len16(__be16 be)
+static __always_inline __u32 nfx_len16(const void *field)
 {
-	__u64 v = nfx_ntohs(be);
+	const volatile __u8 *b = field;
 
-#ifdef __bpf__
-	asm volatile("%[v] &= 0xffff" : [v] "+r"(v));
-#endif
-	return v;
+	return ((__u32)b[0] << 8) | b[1];
 }
 
 static __always_inline bool nfx_icmp_is_echo(__u8 family, __u8 type)
@@ -141,7 +137,7 @@ static __always_inline int nfx_parse_l4(void *data, void *data_end, struct nfx_p
 
 		if ((void *)(uh + 1) > data_end || room < sizeof(*uh))
 			return NFX_PARSE_MALFORMED;
-		ulen = nfx_len16(uh->len);
+		ulen = nfx_len16(&uh->len);
 		/* The UDP length may not exceed the IP payload. */
 		if (ulen < sizeof(*uh) || ulen > room)
 			return NFX_PARSE_MALFORMED;
@@ -182,7 +178,7 @@ static __always_inline int nfx_parse_ipv4(void *data, void *data_end, struct nfx
 	if ((void *)(iph + 1) > data_end)
 		return NFX_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
-	tot = nfx_len16(iph->tot_len);
+	tot = nfx_len16(&iph->tot_len);
 	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen || (void *)iph + tot > data_end)
 		return NFX_PARSE_MALFORMED;
 
@@ -215,7 +211,7 @@ static __always_inline int nfx_parse_ipv6(void *data, void *data_end, struct nfx
 
 	if ((void *)(ip6h + 1) > data_end)
 		return NFX_PARSE_MALFORMED;
-	plen = nfx_len16(ip6h->payload_len);
+	plen = nfx_len16(&ip6h->payload_len);
 	/* Jumbograms (payload_len 0) never cross an Ethernet link. */
 	if (ip6h->version != 6 || plen == 0 || cur + plen > data_end)
 		return NFX_PARSE_MALFORMED;

@@ -40,14 +40,17 @@ int nfx_prefix6_parse(const char *s, int max_len, struct nfx_prefix6 *p)
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
 	if (inet_pton(AF_INET6, buf, p->addr.b) != 1)
-		return nfx_err(-EINVAL, "'%s' is not an IPv6 prefix: '%s' is not an IPv6 address", s, buf);
+		return nfx_err(-EINVAL, "'%s' is not an IPv6 prefix: '%s' is not an IPv6 address",
+			       s, buf);
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
 	if (!slash[1] || *end || errno || len > 128)
 		return nfx_err(-EINVAL, "'%s': '%s' is not a prefix length (0-128)", s, slash + 1);
 	if ((int)len > max_len)
-		return nfx_err(-EINVAL, "'%s': prefixes longer than /%d are not supported (RFC 6296 translates the routing prefix, never the interface identifier)",
-			       s, max_len);
+		return nfx_err(
+			-EINVAL,
+			"'%s': prefixes longer than /%d are not supported (RFC 6296 translates the routing prefix, never the interface identifier)",
+			s, max_len);
 	if (len == 0)
 		return nfx_err(-EINVAL, "'%s': a /0 prefix would translate every address", s);
 	p->len = len;
@@ -55,8 +58,8 @@ int nfx_prefix6_parse(const char *s, int max_len, struct nfx_prefix6 *p)
 	npt_prefix_mask(&m.addr, len);
 	if (memcmp(&m.addr, &p->addr, 16)) {
 		inet_ntop(AF_INET6, m.addr.b, clean, sizeof(clean));
-		return nfx_err(-EINVAL, "'%s': host bits set after /%lu (did you mean %s/%lu?)",
-			       s, len, clean, len);
+		return nfx_err(-EINVAL, "'%s': host bits set after /%lu (did you mean %s/%lu?)", s,
+			       len, clean, len);
 	}
 	return 0;
 }
@@ -82,18 +85,20 @@ static const char *pstr(const union nfx_addr *a, int len)
 int nfx_nat_maps(struct nfx_link *link, struct nfx_nat_maps *m)
 {
 	static const char *const names[] = {
-		"nfx_npt_in", "nfx_npt_out", "nfx_npt_stats", "nfx_nat66",
-		"nfx_nat66_stats", "nfx_nat_conf",
+		"nfx_npt_in", "nfx_npt_out",	 "nfx_npt_stats",
+		"nfx_nat66",  "nfx_nat66_stats", "nfx_nat_conf",
 	};
-	int *fds[] = { &m->npt_in, &m->npt_out, &m->npt_stats, &m->nat66,
-		       &m->nat66_stats, &m->nat_conf };
+	int *fds[] = { &m->npt_in, &m->npt_out,	    &m->npt_stats,
+		       &m->nat66,  &m->nat66_stats, &m->nat_conf };
 	size_t i;
 
 	for (i = 0; i < NFX_ARRAY_SIZE(names); i++) {
 		*fds[i] = nfx_link_map_fd(link, names[i]);
 		if (*fds[i] < 0)
-			return nfx_err(*fds[i], "%s (attached by an nfx without IPv6 NAT? detach and attach again)",
-				       nfx_errmsg());
+			return nfx_err(
+				*fds[i],
+				"%s (attached by an nfx without IPv6 NAT? detach and attach again)",
+				nfx_errmsg());
 	}
 	return 0;
 }
@@ -235,8 +240,12 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		const struct nfx_prefix6 *out, __u32 out_ifindex)
 {
 	struct npt_binding b = {
-		.inside = in->addr, .outside = out->addr, .inside_len = in->len,
-		.outside_len = out->len, .out_ifindex = out_ifindex, .gen = 1,
+		.inside = in->addr,
+		.outside = out->addr,
+		.inside_len = in->len,
+		.outside_len = out->len,
+		.out_ifindex = out_ifindex,
+		.gen = 1,
 	};
 	struct nfx_lpm6_key kin, kout;
 	struct nfx_npt_info *all;
@@ -260,10 +269,12 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		used[i] = o->id;
 		if (o->plen == b.plen && !memcmp(&o->inside, &b.inside, 16))
 			err = nfx_err(-EEXIST, "inside prefix %s is already bound (to %s)",
-				      pstr(&b.inside, b.inside_len), pstr(&o->outside, o->outside_len));
+				      pstr(&b.inside, b.inside_len),
+				      pstr(&o->outside, o->outside_len));
 		else if (o->plen == b.plen && !memcmp(&o->outside, &b.outside, 16))
 			err = nfx_err(-EEXIST, "outside prefix %s is already bound (to %s)",
-				      pstr(&b.outside, b.outside_len), pstr(&o->inside, o->inside_len));
+				      pstr(&b.outside, b.outside_len),
+				      pstr(&o->inside, o->inside_len));
 		if (err)
 			break;
 	}
@@ -338,7 +349,8 @@ int nfx_npt_follow(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 	int n, i, err = 0;
 
 	if (npt_find(m, in, true, &old))
-		return nfx_err(-ENOENT, "no binding with inside prefix %s", pstr(&in->addr, in->len));
+		return nfx_err(-ENOENT, "no binding with inside prefix %s",
+			       pstr(&in->addr, in->len));
 	b = old;
 	b.outside = new_out->addr;
 	b.outside_len = new_out->len;
@@ -423,8 +435,11 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		  const union nfx_addr *addr, __u16 port_lo, __u16 port_hi, __u32 out_ifindex)
 {
 	struct nat66_rule r = {
-		.addr = *addr, .out_ifindex = out_ifindex, .port_lo = port_lo,
-		.port_hi = port_hi, .inside_len = in->len,
+		.addr = *addr,
+		.out_ifindex = out_ifindex,
+		.port_lo = port_lo,
+		.port_hi = port_hi,
+		.inside_len = in->len,
 	};
 	struct nfx_lpm6_key k = lpm_key(&in->addr, in->len);
 	struct nfx_nat66_info *all;
@@ -433,18 +448,20 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 	union nfx_addr am = *addr;
 
 	if (!port_lo || port_lo > port_hi)
-		return nfx_err(-EINVAL, "port range %u-%u is empty or starts at 0", port_lo, port_hi);
+		return nfx_err(-EINVAL, "port range %u-%u is empty or starts at 0", port_lo,
+			       port_hi);
 	npt_prefix_mask(&am, in->len);
 	if (!memcmp(&am, &in->addr, 16))
-		return nfx_err(-EINVAL, "masquerade address %s is inside %s",
-			       pstr(addr, 128), pstr(&in->addr, in->len));
+		return nfx_err(-EINVAL, "masquerade address %s is inside %s", pstr(addr, 128),
+			       pstr(&in->addr, in->len));
 	n = nfx_nat66_list(m, &all);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && !err; i++) {
 		used[i] = all[i].r.id;
 		if (all[i].inside.len == in->len && !memcmp(&all[i].inside.addr, &in->addr, 16))
-			err = nfx_err(-EEXIST, "inside prefix %s already has a masquerade rule (to %s)",
+			err = nfx_err(-EEXIST,
+				      "inside prefix %s already has a masquerade rule (to %s)",
 				      pstr(&in->addr, in->len), pstr(&all[i].r.addr, 128));
 	}
 	free(all);
@@ -471,8 +488,10 @@ int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
 	 * from their flow entries; packets from inside no longer are.
 	 */
 	if (bpf_map_delete_elem(m->nat66, &k))
-		return nfx_err(-errno, errno == ENOENT ? "no masquerade rule for %s" :
-			       "cannot remove masquerade rule for %s", pstr(&in->addr, in->len));
+		return nfx_err(-errno,
+			       errno == ENOENT ? "no masquerade rule for %s" :
+						 "cannot remove masquerade rule for %s",
+			       pstr(&in->addr, in->len));
 	return 0;
 }
 
