@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> NAT (post) -> verdict.
+ * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> NAT (post) -> nfgrep
+ * -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -10,6 +11,7 @@
 #include "lib/stats.h"
 #include "lib/flow.h"
 #include "lib/nat.h"
+#include "lib/nfgrep.h"
 
 /*
  * The verifier allows 512 bytes of stack for a program plus the frames of
@@ -66,7 +68,10 @@ int nfx_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (res == NFX_PARSE_L4)
 		fe = nfx_flow_sub(ctx, pkt, lc->zone, &fc);
-	return nfx_nat_post(ctx, pkt, fe, fc.dir);
+	/* keep last: it may leave by tail call, returning the verdict given */
+	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fe, fc.dir));
 }
+
+NFX_NFGREP_PROGRAM(nfx_pkt_slot)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -73,20 +73,6 @@ static __always_inline void nfx_addr_set_v4(union nfx_addr *a, __be32 v4)
 	a->v4 = v4;
 }
 
-/*
- * A 16-bit big-endian length from a header, read as two bytes. Verifiers
- * before 6.13 (Debian's 6.1 and 6.12 among them) track nothing through a
- * byte swap, so a swapped length added to a packet pointer is refused
- * ("math between pkt pointer and register with unbounded min value");
- * two byte loads, shifted and or-ed, keep the value provably below 64 KiB.
- */
-static __always_inline __u32 nfx_len16(const void *field)
-{
-	const volatile __u8 *b = field;
-
-	return ((__u32)b[0] << 8) | b[1];
-}
-
 static __always_inline bool nfx_icmp_is_echo(__u8 family, __u8 type)
 {
 	if (family == NFX_AF_INET)
@@ -137,7 +123,7 @@ static __always_inline int nfx_parse_l4(void *data, void *data_end, struct nfx_p
 
 		if ((void *)(uh + 1) > data_end || room < sizeof(*uh))
 			return NFX_PARSE_MALFORMED;
-		ulen = nfx_len16(&uh->len);
+		ulen = nfx_ntohs(uh->len);
 		/* The UDP length may not exceed the IP payload. */
 		if (ulen < sizeof(*uh) || ulen > room)
 			return NFX_PARSE_MALFORMED;
@@ -178,8 +164,14 @@ static __always_inline int nfx_parse_ipv4(void *data, void *data_end, struct nfx
 	if ((void *)(iph + 1) > data_end)
 		return NFX_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
-	tot = nfx_len16(&iph->tot_len);
-	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen || (void *)iph + tot > data_end)
+	tot = nfx_ntohs(iph->tot_len);
+	/*
+	 * Lengths are checked as offsets against the frame length, not as
+	 * pointers: the 6.1 verifier loses the bounds of a byte-swapped
+	 * length and rejects pointer arithmetic with it.
+	 */
+	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen ||
+	    (__u32)pkt->l3_off + tot > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET;
@@ -211,9 +203,10 @@ static __always_inline int nfx_parse_ipv6(void *data, void *data_end, struct nfx
 
 	if ((void *)(ip6h + 1) > data_end)
 		return NFX_PARSE_MALFORMED;
-	plen = nfx_len16(&ip6h->payload_len);
+	plen = nfx_ntohs(ip6h->payload_len);
 	/* Jumbograms (payload_len 0) never cross an Ethernet link. */
-	if (ip6h->version != 6 || plen == 0 || cur + plen > data_end)
+	if (ip6h->version != 6 || plen == 0 ||
+	    (__u32)pkt->l3_off + sizeof(*ip6h) + plen > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET6;

@@ -108,8 +108,15 @@ enum nfx_fwd_mode {
 /* Shared NAT settings (map nfx_nat_conf, one entry). */
 struct nfx_nat_conf {
 	__u32 fwd;		/* enum nfx_fwd_mode */
-	__u32 pad;
+	__u32 active;		/* NFX_NAT_ACTIVE_*: which tables hold entries */
 };
+
+/*
+ * Kept by the loader after every change, so IPv6 traffic of a namespace
+ * without bindings or rules skips the prefix-table lookups altogether.
+ */
+#define NFX_NAT_ACTIVE_NPT (1u << 0)
+#define NFX_NAT_ACTIVE_NAT66 (1u << 1)
 
 /* Network-order 16-bit word to host order and back. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__

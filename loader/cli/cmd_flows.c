@@ -190,8 +190,7 @@ static const struct cli_opt flows_opts[] = {
 };
 
 const struct cli_cmd cli_flow_cmds[] = {
-	{ "flows", "[IFNAME] [FILTER...]",
-	  "list flows; FILTER: the predicate words of 'flush' (proto P, state S, port N, host ADDR, zone N, assured, unassured, ...)",
+	{ "flows", "[IFNAME] [FILTER...]", "list flows; FILTER: the PREDICATE words of flush",
 	  flows_opts, 0, -1, do_flows },
 	{ NULL },
 };

@@ -8,6 +8,7 @@
 #include "nfx/events.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
+#include "kct.h"
 #include "cli.h"
 
 static const char *const mode_choices[] = { "auto", "native", "generic", NULL };
@@ -218,6 +219,7 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 	}
 	jw_obj_end(jw);
 	json_link_events(jw, lev);
+	jw_kstr(jw, "kernel_ct_path", nfx_kct_available() ? "module" : "ctnetlink");
 	jw_obj_end(jw);
 }
 
@@ -277,6 +279,10 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	if (jw) {
 		jw_arr_end(jw);
 		jw_free(jw);
+	} else {
+		printf("kernel conntrack: %s\n", nfx_kct_available() ?
+		       "nfx_ct module loaded (in-kernel flush and GC policy)" :
+		       "nfx_ct module not loaded (flush --kernel uses ctnetlink)");
 	}
 	nfx_links_free(names);
 	return ret;

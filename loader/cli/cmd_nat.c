@@ -25,11 +25,15 @@ struct nat_cmd {
 
 static int nat_open(struct cli_ctx *ctx, const char *ifname, struct nat_cmd *nc)
 {
-	if (nfx_link_open(ifname, ctx->pin_root, &nc->link))
-		return cli_fail(ctx, "%s (attach nfx to %s first)", nfx_errmsg(), ifname);
+	memset(nc, 0, sizeof(*nc));
+	if (nfx_link_open(ifname, ctx->pin_root, &nc->link)) {
+		cli_fail(ctx, "%s (attach nfx to %s first)", nfx_errmsg(), ifname);
+		return CLI_EXIT_FAIL;
+	}
 	if (nfx_nat_maps(nc->link, &nc->maps)) {
+		cli_fail(ctx, "%s", nfx_errmsg());
 		nfx_link_close(nc->link);
-		return cli_fail(ctx, "%s", nfx_errmsg());
+		return CLI_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -40,13 +44,17 @@ static int nat_open_any(struct cli_ctx *ctx, int argc, char **argv, struct nat_c
 	char **links;
 	int err;
 
+	memset(nc, 0, sizeof(*nc));
 	if (argc)
 		return nat_open(ctx, argv[0], nc);
-	if (nfx_links_list(ctx->pin_root, &links) < 0)
-		return cli_fail(ctx, "%s", nfx_errmsg());
+	if (nfx_links_list(ctx->pin_root, &links) < 0) {
+		cli_fail(ctx, "%s", nfx_errmsg());
+		return CLI_EXIT_FAIL;
+	}
 	if (!links[0]) {
 		nfx_links_free(links);
-		return cli_fail(ctx, "nfx is not attached to any link");
+		cli_fail(ctx, "nfx is not attached to any link");
+		return CLI_EXIT_FAIL;
 	}
 	err = nat_open(ctx, links[0], nc);
 	nfx_links_free(links);

@@ -30,6 +30,7 @@
 
 #include "nfx/consts.h"
 #include "nfx/events.h"
+#include "nfx/nfgc.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "internal.h"
@@ -499,6 +500,9 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	}
 	err = fill_link_conf(skel, ifindex, &o);
+	if (!err)
+		err = nfg_matcher_install(bpf_map__fd(skel->maps.nfx_nfg_jmp),
+					  bpf_program__fd(skel->progs.nfx_nfgrep));
 	if (!err && !shared)
 		err = fill_config(skel, &o);
 	if (!err && !shared)
@@ -507,8 +511,14 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
-	if (!err && !shared)
-		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
+	/*
+	 * The links of a netns share one collector. Without it (bpf_timer in
+	 * a syscall program needs 5.15) nfx still works: the datapath ignores
+	 * expired entries on lookup; `gc show` and `status` say it is stopped.
+	 */
+	if (!err && !shared && nfx_gc_start_dir(dir))
+		fprintf(stderr, "nfx: %s: warning: garbage collector not started: %s\n", ifname,
+			nfx_errmsg());
 out:
 	if (err) {
 		if (attached)

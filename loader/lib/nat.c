@@ -142,9 +142,12 @@ static int trie_dump(int fd, size_t vsize, struct nfx_lpm6_key **keys, void **va
 		if (bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 			if (errno == ENOENT)
 				break;
+			int err = -errno;
+
 			free(ks);
 			free(vs);
-			return nfx_err(-errno, "cannot walk prefix table: %s", strerror(errno));
+			nfx_err(err, "cannot walk prefix table: %s", strerror(-err));
+			return err;
 		}
 		first = false;
 		k = next;
@@ -162,7 +165,8 @@ static int trie_dump(int fd, size_t vsize, struct nfx_lpm6_key **keys, void **va
 			if (!nk || !nv) {
 				free(ks);
 				free(vs);
-				return nfx_err(-ENOMEM, "out of memory");
+				nfx_err(-ENOMEM, "out of memory");
+				return -ENOMEM;
 			}
 		}
 		if (bpf_map_lookup_elem(fd, &k, vs + n * vsize))
@@ -188,6 +192,43 @@ static int free_id(const __u32 *used, int n, __u32 max)
 	return -1;
 }
 
+/* Entries of an LPM trie (at most max): 0 when empty. */
+static int trie_count(int fd, int max)
+{
+	struct nfx_lpm6_key k, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		k = next;
+		n++;
+	} while (n <= max && !bpf_map_get_next_key(fd, &k, &next));
+	return n;
+}
+
+/*
+ * Tell the datapath which tables hold entries (nfx_nat_conf.active). Set
+ * after an entry goes in and cleared after the last one is gone, so a
+ * flag is never off while its table has entries.
+ */
+static int nat_conf_refresh(const struct nfx_nat_maps *m)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read NAT settings: %s", strerror(errno));
+	c.active = 0;
+	if (trie_count(m->npt_in, NPT_BINDINGS_MAX) || trie_count(m->npt_out, NPT_BINDINGS_MAX))
+		c.active |= NFX_NAT_ACTIVE_NPT;
+	if (trie_count(m->nat66, NAT66_RULES_MAX))
+		c.active |= NFX_NAT_ACTIVE_NAT66;
+	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
+		return nfx_err(-errno, "cannot write NAT settings: %s", strerror(errno));
+	return 0;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	const struct nfx_npt_info *x = a, *y = b;
@@ -206,9 +247,16 @@ int nfx_npt_list(const struct nfx_nat_maps *m, struct nfx_npt_info **out)
 	n = trie_dump(m->npt_in, sizeof(*vals), &keys, (void **)&vals);
 	if (n < 0)
 		return n;
+	if (n > 0 && (!keys || !vals)) {
+		/* cannot happen; spelled out for the analyzer */
+		free(keys);
+		free(vals);
+		return -EIO;
+	}
 	info = calloc(n ? n : 1, sizeof(*info));
 	if (!info) {
-		n = nfx_err(-ENOMEM, "out of memory");
+		nfx_err(-ENOMEM, "out of memory");
+		n = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -216,7 +264,7 @@ int nfx_npt_list(const struct nfx_nat_maps *m, struct nfx_npt_info **out)
 		err = percpu_row(m->npt_stats, vals[i].id, info[i].cnt.c, NPT_CNT_MAX, false);
 		if (err) {
 			free(info);
-			n = err;
+			n = err < 0 ? err : -EIO;
 			goto out;
 		}
 	}
@@ -297,7 +345,7 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		bpf_map_delete_elem(m->npt_out, &kout);
 		return err;
 	}
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 /* The binding configured with prefix p on the inside (or outside). */
@@ -337,7 +385,7 @@ int nfx_npt_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *p)
 		return nfx_err(-errno, "cannot remove inside prefix: %s", strerror(errno));
 	if (bpf_map_delete_elem(m->npt_out, &kout) && errno != ENOENT)
 		return nfx_err(-errno, "cannot remove outside prefix: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_npt_follow(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
@@ -408,9 +456,16 @@ int nfx_nat66_list(const struct nfx_nat_maps *m, struct nfx_nat66_info **out)
 	n = trie_dump(m->nat66, sizeof(*vals), &keys, (void **)&vals);
 	if (n < 0)
 		return n;
+	if (n > 0 && (!keys || !vals)) {
+		/* cannot happen; spelled out for the analyzer */
+		free(keys);
+		free(vals);
+		return -EIO;
+	}
 	info = calloc(n ? n : 1, sizeof(*info));
 	if (!info) {
-		n = nfx_err(-ENOMEM, "out of memory");
+		nfx_err(-ENOMEM, "out of memory");
+		n = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -420,7 +475,7 @@ int nfx_nat66_list(const struct nfx_nat_maps *m, struct nfx_nat66_info **out)
 		err = percpu_row(m->nat66_stats, vals[i].id, info[i].cnt.c, NAT66_CNT_MAX, false);
 		if (err) {
 			free(info);
-			n = err;
+			n = err < 0 ? err : -EIO;
 			goto out;
 		}
 	}
@@ -476,7 +531,7 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		return err;
 	if (bpf_map_update_elem(m->nat66, &k, &r, BPF_NOEXIST))
 		return nfx_err(-errno, "cannot add masquerade rule: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
@@ -492,14 +547,17 @@ int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
 			       errno == ENOENT ? "no masquerade rule for %s" :
 						 "cannot remove masquerade rule for %s",
 			       pstr(&in->addr, in->len));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat_set_fwd(const struct nfx_nat_maps *m, enum nfx_fwd_mode mode)
 {
-	struct nfx_nat_conf c = { .fwd = mode };
+	struct nfx_nat_conf c = {};
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read forwarding mode: %s", strerror(errno));
+	c.fwd = mode;
 	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
 		return nfx_err(-errno, "cannot set forwarding mode: %s", strerror(errno));
 	return 0;

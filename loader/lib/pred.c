@@ -171,7 +171,7 @@ static int parse_net(struct pred_parser *pp, int word, const char *val, __u8 sid
 		return PERR(pp, word, "at most %d address conditions", NFX_PRED_MAX_NETS);
 	if (strlen(val) >= sizeof(buf))
 		return PERR(pp, word, "'%s' is not an address or prefix", val);
-	strcpy(buf, val);
+	snprintf(buf, sizeof(buf), "%s", val);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
@@ -211,7 +211,7 @@ static int parse_ports(struct pred_parser *pp, int word, const char *val, __u8 s
 		return PERR(pp, word, "at most %d port conditions", NFX_PRED_MAX_PORTS);
 	if (strlen(val) >= sizeof(buf))
 		return PERR(pp, word, "'%s' is not a port or range", val);
-	strcpy(buf, val);
+	snprintf(buf, sizeof(buf), "%s", val);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
@@ -402,7 +402,7 @@ static int parse_word(struct pred_parser *pp)
 
 		if (strlen(val) >= sizeof(buf))
 			return PERR(pp, pp->i, "not a mark VALUE[/MASK]");
-		strcpy(buf, val);
+		snprintf(buf, sizeof(buf), "%s", val);
 		slash = strchr(buf, '/');
 		if (slash)
 			*slash = '\0';

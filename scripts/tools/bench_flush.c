@@ -121,6 +121,45 @@ static int bench_nfx(__u64 n)
 	       (unsigned long long)(r.removed[0] + r.removed[1]), (unsigned long long)r.run_ns,
 	       (unsigned long long)r.load_ns);
 
+	/* the same from user space: batch walk, one delete per match */
+	if (fill(fd, n))
+		return 1;
+	{
+		static __u64 keys[BATCH];
+		static struct flow_entry vals[BATCH];
+		__u64 now = nfx_now_ns(), removed = 0, calls = 0;
+		int t;
+
+		t0 = nfx_now_ns();
+		for (t = 0; t < 2; t++) {
+			__u64 in = 0, out = 0;
+			bool first = true;
+
+			for (;;) {
+				__u32 cnt = BATCH, k;
+				int rr = bpf_map_lookup_batch(fd[t], first ? NULL : &in, &out, keys,
+							      vals, &cnt, NULL);
+
+				if (rr && errno != ENOENT)
+					return 1;
+				calls++;
+				for (k = 0; k < cnt; k++) {
+					if (!nfx_pred_match(&p, &vals[k], now))
+						continue;
+					calls++;
+					removed += !bpf_map_delete_elem(fd[t], &keys[k]);
+				}
+				if (rr)
+					break;
+				in = out;
+				first = false;
+			}
+		}
+		printf("user_flush_ns=%llu\nuser_removed=%llu\nuser_syscalls=%llu\n",
+		       (unsigned long long)(nfx_now_ns() - t0), (unsigned long long)removed,
+		       (unsigned long long)calls);
+	}
+
 	/* collector over n live flows: refill the removed half */
 	if (fill(fd, n))
 		return 1;
@@ -142,7 +181,7 @@ static int bench_nfx(__u64 n)
 			cfg.timeouts.tcp[i] = 3600;
 		nfx_gc_defaults(&cfg, n);
 		if (getenv("GC_SLICE"))
-			cfg.gc.slice = atoi(getenv("GC_SLICE"));
+			cfg.gc.slice = strtoul(getenv("GC_SLICE"), NULL, 10);
 		cfg.flags = NFX_CFG_READY;
 		bpf_map_update_elem(bpf_map__fd(gc->maps.nfx_config), &zero, &cfg, 0);
 		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n",
@@ -286,7 +325,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "nfx") && n >= 2)
 		return bench_nfx(n);
 	if (argc >= 4 && !strcmp(argv[1], "ct") && n >= 2)
-		return bench_ct(n, atoi(argv[3]));
+		return bench_ct(n, strtoul(argv[3], NULL, 10));
 	fprintf(stderr, "usage: bench_flush nfx N | ct N SECONDS\n");
 	return 2;
 }

@@ -242,9 +242,10 @@ TEST(flush_matches_reference)
 		int n = 1 + random() % 3, j;
 
 		for (j = 0; j < n; j++) {
-			strcat(text, j ? " " : "");
-			strcat(text,
-			       fragments[random() % (sizeof(fragments) / sizeof(fragments[0]))]);
+			size_t len = strlen(text);
+
+			snprintf(text + len, sizeof(text) - len, "%s%s", j ? " " : "",
+				 fragments[random() % (sizeof(fragments) / sizeof(fragments[0]))]);
 		}
 		snprintf(buf, sizeof(buf), "%s", text);
 		if (nfx_pred_parse(words_of(buf, argv, 32), argv, &p))

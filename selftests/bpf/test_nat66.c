@@ -77,8 +77,15 @@ static int setup(void)
 static int run(const uint8_t *frame, size_t len)
 {
 	struct xdp_md ctx_in = { .data_end = len, .ingress_ifindex = LO };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len, .data_out = out,
-		    .data_size_out = sizeof(out), .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in));
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = frame,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.ctx_in = &ctx_in,
+		.ctx_size_in = sizeof(ctx_in),
+	};
 	int err = bpf_prog_test_run_opts(prog_fd, &o);
 
 	if (err)
@@ -643,6 +650,31 @@ TEST(nat66_icmpv6_error_quote)
 		ASSERT_TRUE(pkt_l4_csum_ok(chk, nq), "quoted transport checksum valid");
 		ASSERT_MEMEQ(chk + L3, f + L3, n - L3, "quote equals what the inside host sent");
 	}
+}
+
+static __u32 active(void)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(maps.nat_conf, &zero, &c);
+	return c.active;
+}
+
+/* The datapath skips empty tables; the loader keeps the flags exact. */
+TEST(active_flags_follow_the_tables)
+{
+	NEED_SETUP();
+	clear_all();
+	ASSERT_EQ(active(), 0, "nothing configured");
+	add("fd01:203:405::/48", "2001:db8:1::/48", ELSEWHERE);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT, "a binding");
+	masq("fd00:c::/64", "2001:db8:5::1", 1000, 1999);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "and a rule");
+	ASSERT_EQ(nfx_nat_set_fwd(&maps, NFX_FWD_KERNEL), 0, "forward mode");
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "kept by forward");
+	clear_all();
+	ASSERT_EQ(active(), 0, "all removed");
 }
 
 TEST(forward_mode_xdp_without_route_passes)
