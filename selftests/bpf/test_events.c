@@ -107,7 +107,12 @@ static int run_pkt(const struct pkt_spec *s)
 {
 	static uint8_t buf[256];
 	size_t len = pkt_build(s, buf, sizeof(buf));
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len, .repeat = 1);
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = buf,
+		.data_size_in = len,
+		.repeat = 1,
+	};
 	int err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.nfx_xdp), &o);
 
 	return err ? -errno : (int)o.retval;
