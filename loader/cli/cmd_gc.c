@@ -77,7 +77,8 @@ static int flush_kernel(struct cli_ctx *ctx, bool dry, bool all, int argc, char 
 	if (nfx_kct_pred_parse(argc, argv, &pred, err, sizeof(err)))
 		return cli_usage(ctx, "%s", err);
 	if (!argc && !all)
-		return cli_usage(ctx, "an empty predicate removes every connection: give --all to mean it");
+		return cli_usage(
+			ctx, "an empty predicate removes every connection: give --all to mean it");
 	if (nfx_kct_flush(&pred, dry, &r)) {
 		const char *km = nfx_kct_errmsg();
 
