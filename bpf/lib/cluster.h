@@ -207,9 +207,31 @@ static __always_inline int nfx_cluster_stage(void *data, void *data_end,
 		 */
 		struct flow_key k = e->key;
 		__u64 secret[2] = { c->key[0], c->key[1] };
+		__u8 skip = 0;
 
+		chosen = 0;
 		k.zone = 0;
-		chosen = nfx_cluster_hrw(c, nfx_flow_hash(&k, secret));
+		/*
+		 * See NFX_CLUSTER_F_MIDSTREAM_KERNEL. The flow stage clears
+		 * MIDSTREAM when it adopts a kernel entry, so "first packet not
+		 * a SYN" is told from the packet itself.
+		 */
+		if (!owner && (c->flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL) &&
+		    pkt->l4proto == NFX_IPPROTO_TCP &&
+		    (pkt->tcp_flags & (NFX_TCP_SYN | NFX_TCP_ACK)) != NFX_TCP_SYN &&
+		    (e->flags & (FLOW_F_MIDSTREAM | FLOW_F_ADOPTED))) {
+			if ((e->flags & FLOW_F_ADOPTED) && nfx_cluster_is_live(c, c->self))
+				chosen = c->self;
+			else
+				skip = c->self;
+		}
+		if (!chosen) {
+			__u64 h = nfx_flow_hash(&k, secret);
+
+			chosen = nfx_cluster_hrw(c, h, skip);
+			if (!chosen && skip)	/* nobody else alive */
+				chosen = nfx_cluster_hrw(c, h, 0);
+		}
 		if (!chosen) {
 			nfx_cluster_count(NFX_CL_NO_OWNER);
 			return XDP_PASS;

@@ -20,6 +20,16 @@
 
 /* nfx_cluster.flags */
 #define NFX_CLUSTER_F_ON (1u << 0)	/* written completely; stage active */
+/*
+ * A TCP flow first seen mid-stream (no SYN: this node joined, or its nfx
+ * restarted, after the flow opened) belongs to this node only if the
+ * kernel's conntrack holds it (it carried the flow, or conntrackd
+ * committed it here on a takeover); otherwise to one of the OTHER live
+ * nodes, which has been carrying it. Without this flag mid-stream flows
+ * are hashed like new ones, which can make a returning node forward a
+ * flow its peer still owns (duplicates, not loss).
+ */
+#define NFX_CLUSTER_F_MIDSTREAM_KERNEL (1u << 1)
 
 struct nfx_cluster {
 	__u64 key[2];			/* HRW key, identical on every node */
@@ -79,9 +89,11 @@ static __always_inline __u64 nfx_cluster_mix(__u64 x)
  * Highest random weight (Thaler & Ravishankar): the live member with the
  * largest score for this flow wins. Removing a member only moves the flows
  * it owned, and each of them to any survivor with equal probability.
- * Returns 0 when no member is alive.
+ * skip (0: none) takes one node out of the vote. Returns 0 when no member
+ * is alive.
  */
-static __always_inline __u8 nfx_cluster_hrw(const struct nfx_cluster *c, __u64 fhash)
+static __always_inline __u8 nfx_cluster_hrw(const struct nfx_cluster *c, __u64 fhash,
+					     __u8 skip)
 {
 	__u64 best = 0;
 	__u8 owner = 0;
@@ -94,7 +106,7 @@ NFX_UNROLL
 
 		if (i >= c->nmembers)
 			break;
-		if (!nfx_cluster_is_live(c, id))
+		if (!nfx_cluster_is_live(c, id) || id == skip)
 			continue;
 		s = nfx_cluster_mix(fhash ^ ((__u64)id * 0x9e3779b97f4a7c15ULL));
 		if (!owner || s > best) {

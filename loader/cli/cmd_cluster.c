@@ -126,6 +126,7 @@ static int cluster_edit(struct cli_ctx *ctx, const struct cli_vals *v, const cha
 {
 	const char *key = cli_str(cli_current, v, "key");
 	const char *vips = cli_str(cli_current, v, "vips");
+	const char *mid = cli_str(cli_current, v, "midstream");
 	unsigned long long self = cli_num(cli_current, v, "self", 0);
 	__u8 ids[NFX_CLUSTER_MAX];
 	int i, err;
@@ -178,6 +179,10 @@ static int cluster_edit(struct cli_ctx *ctx, const struct cli_vals *v, const cha
 		if (err)
 			return err;
 	}
+	if (mid && !strcmp(mid, "kernel"))
+		c->flags |= NFX_CLUSTER_F_MIDSTREAM_KERNEL;
+	else if (mid)
+		c->flags &= ~NFX_CLUSTER_F_MIDSTREAM_KERNEL;
 	if (!c->self)
 		return cli_usage(ctx, "this node's id is not set yet: give --self ID");
 	return 0;
@@ -208,6 +213,16 @@ static int do_change(struct cli_ctx *ctx, const struct cli_vals *v, const char *
 	err = cluster_edit(ctx, v, action, argc, argv, &c);
 	if (err)
 		goto out;
+	if (c.flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL) {
+		struct nfx_link_info info;
+
+		for (i = 0; i < cl.n && !err; i++)
+			if (nfx_link_info(cl.link[i], &info) || !(info.features & NFX_FEAT_CT_KFUNCS))
+				err = cli_fail(ctx, "%s: --midstream kernel needs the conntrack kfuncs, which this attach does not use",
+					       cl.name[i]);
+		if (err)
+			goto out;
+	}
 	for (i = 0; i < cl.n && !err; i++) {
 		struct nfx_cluster w = c;
 
@@ -285,6 +300,7 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 		jw_ku64(jw, "generation", c.gen);
 		jw_kdouble(jw, "changed_age", age);
 		jw_ku64(jw, "neigh_slot", slot);
+		jw_kstr(jw, "midstream", c.flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL ? "kernel" : "hash");
 		jw_key(jw, "members");
 		jw_arr_start(jw);
 		for (i = 0; i < c.nmembers; i++) {
@@ -400,10 +416,15 @@ static int do_cluster(struct cli_ctx *ctx, const struct cli_vals *v, int argc, c
 	return cli_usage(ctx, "unknown action '%s' (set-members, join, leave, off, status)", action);
 }
 
+static const char *const midstream_choices[] = { "hash", "kernel", NULL };
+
 static const struct cli_opt cluster_opts[] = {
 	{ "self", 's', CLI_UINT, "ID", "this node's id (1..255)" },
 	{ "key", 'k', CLI_STR, "HEX", "32 hex digits shared by all nodes: ownership hash key" },
 	{ "vips", 0, CLI_STR, "ADDR,...", "virtual addresses whose ARP/ND only one node answers" },
+	{ "midstream", 'm', CLI_CHOICE, "MODE",
+	  "TCP flows first seen mid-stream: hash (like new ones) or kernel (ours only if in conntrack)",
+	  midstream_choices },
 	{ "dev", 'd', CLI_STR, "IFNAME", "act through this link (default: every attached link)" },
 	{ "conntrackd", 0, CLI_STR, "CONF", "status: read replication figures from this conntrackd" },
 	{ NULL },

@@ -85,7 +85,7 @@ static __u8 expected_owner(const struct nfx_cluster *c, int fam, const char *src
 	nfx_addr_parse(dst, &b);
 	nfx_flow_key_make(&k, fam == 4 ? NFX_AF_INET : NFX_AF_INET6, 6, 0,
 			  &a, htons(sp), &b, htons(dp));
-	return nfx_cluster_hrw(c, nfx_flow_hash(&k, test_key));
+	return nfx_cluster_hrw(c, nfx_flow_hash(&k, test_key), 0);
 }
 
 struct nodes {
@@ -389,6 +389,51 @@ TEST(untracked_packets_forwarded_once)
 	ASSERT_EQ(deliver(&nd, &frag), 1, "later fragment: the slot node only");
 	ASSERT_EQ(deliver(&nd, &err), 1, "ICMP error: the slot node only");
 	nodes_free(&nd);
+}
+
+TEST(midstream_kernel_mode_leaves_unknown_flows_to_peers)
+{
+	static const __u8 two[] = { 1, 2 }, one[] = { 1 };
+	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
+	struct nfx_cluster c;
+	struct flow_entry e;
+	__u32 zero = 0;
+	int i, mine = 0, fd;
+
+	ASSERT_TRUE(skel, "load");
+	fd = bpf_map__fd(skel->maps.nfx_cluster);
+	ASSERT_EQ(set_cluster(skel, 1, two, 2, two, 2, NULL, NULL), 0, "configure");
+	ASSERT_EQ(bpf_map_lookup_elem(fd, &zero, &c), 0, "read back");
+	c.flags |= NFX_CLUSTER_F_MIDSTREAM_KERNEL;
+	ASSERT_EQ(bpf_map_update_elem(fd, &zero, &c, 0), 0, "mid-stream mode");
+	/* No kernel conntrack entry here: every mid-stream flow is the peer's. */
+	for (i = 0; i < 32; i++) {
+		struct pkt_spec p = PKT_TCP4("192.0.2.1", 2000 + i, "198.51.100.1", 80, PKT_ACK);
+
+		ASSERT_EQ(run(skel, &p), DROP, "mid-stream without kernel state: dropped");
+		ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 2000 + i, "198.51.100.1", 80, &e, NULL),
+			  0, "entry");
+		ASSERT_EQ(e.owner, 2, "owned by the other node");
+	}
+	/* SYNs are still split by the hash. */
+	for (i = 0; i < 32; i++) {
+		struct pkt_spec p = PKT_TCP4("192.0.2.1", 3000 + i, "198.51.100.1", 80, PKT_SYN);
+
+		mine += run(skel, &p) == PASS;
+	}
+	ASSERT_GT(mine, 0, "new flows still reach this node");
+	ASSERT_LT(mine, 32, "and the other");
+	/* Alone, a node takes mid-stream flows itself. */
+	ASSERT_EQ(set_cluster(skel, 1, two, 2, one, 1, NULL, NULL), 0, "node 2 gone");
+	ASSERT_EQ(bpf_map_lookup_elem(fd, &zero, &c), 0, "read back");
+	c.flags |= NFX_CLUSTER_F_MIDSTREAM_KERNEL;
+	ASSERT_EQ(bpf_map_update_elem(fd, &zero, &c, 0), 0, "mid-stream mode");
+	{
+		struct pkt_spec p = PKT_TCP4("192.0.2.9", 4000, "198.51.100.1", 80, PKT_ACK);
+
+		ASSERT_EQ(run(skel, &p), PASS, "only live node takes a mid-stream flow");
+	}
+	nfx_xdp_bpf__destroy(skel);
 }
 
 TEST(no_live_member_fails_open)
