@@ -148,7 +148,7 @@ cl_keepalived_conf() {
 				virtual_ipaddress {
 					198.18.9.$((10 + i))/32 dev $(node_tag "$n")y$nfx_id
 				}
-				notify "$CL_NOTIFY --self $n --loader $NFX_LOADER --pin-root $(node_pins "$n") ${CL_NO_COMMIT:+--no-}conntrackd $CL_DIR/conntrackd-$n.conf --join-delay ${CL_JOIN_DELAY:-0.5} --log $CL_DIR/notify-$n.log"
+				notify "$CL_NOTIFY --self $n --loader $NFX_LOADER --pin-root $(node_pins "$n") --${CL_NO_COMMIT:+no-}conntrackd $CL_DIR/conntrackd-$n.conf --join-delay ${CL_JOIN_DELAY:-0.5} --log $CL_DIR/notify-$n.log"
 			}
 			EOF2
 		done
@@ -171,12 +171,13 @@ cl_node_up() {
 		--vips $VIP_C4,$VIP_S4,$VIP_C6,$VIP_S6 "$peer" >/dev/null || return 1
 	cl_conntrackd_conf "$n"
 	cl_keepalived_conf "$n"
-	in_ns "$ns" conntrackd -C "$CL_DIR/conntrackd-$n.conf" >/dev/null 2>&1 &
-	echo $! >"$CL_DIR/conntrackd-$n.pid"
-	in_ns "$ns" keepalived -n -l -P -f "$CL_DIR/keepalived-$n.conf" \
+	# Subshells: the daemons are not jobs of the test's shell.
+	( in_ns "$ns" conntrackd -C "$CL_DIR/conntrackd-$n.conf" >/dev/null 2>&1 &
+	  echo $! >"$CL_DIR/conntrackd-$n.pid" )
+	( in_ns "$ns" keepalived -n -l -P -f "$CL_DIR/keepalived-$n.conf" \
 		-p "$CL_DIR/keepalived-$n.pid" -r "$CL_DIR/vrrp-$n.pid" \
 		>"$CL_DIR/keepalived-$n.log" 2>&1 &
-	echo $! >"$CL_DIR/keepalived-$n.launcher"
+	  echo $! >"$CL_DIR/keepalived-$n.launcher" )
 	return 0
 }
 
@@ -191,7 +192,7 @@ cl_pidfile_kill() {
 # cl_node_kill ID: the node dies: links down, daemons killed without
 # goodbye, nfx gone, kernel conntrack table lost (as in a reboot).
 cl_node_kill() {
-	local n=$1 ns t p
+	local n=$1 ns t
 	ns=$(node_ns "$n")
 	t=$(node_tag "$n")
 	ip -n "$ns" link set "${t}c$nfx_id" down
@@ -199,8 +200,7 @@ cl_node_kill() {
 	ip -n "$ns" link set "${t}y$nfx_id" down
 	cl_pidfile_kill "$CL_DIR/vrrp-$n.pid" KILL
 	cl_pidfile_kill "$CL_DIR/keepalived-$n.pid" KILL
-	p=$(cat "$CL_DIR/keepalived-$n.launcher" 2>/dev/null)
-	[ -n "$p" ] && wait "$p" 2>/dev/null
+	cl_pidfile_kill "$CL_DIR/keepalived-$n.launcher" KILL
 	cl_pidfile_kill "$CL_DIR/conntrackd-$n.pid" KILL
 	rm -f "$CL_DIR/conntrackd-$n.lock" "$CL_DIR/conntrackd-$n.ctl"
 	cl_nfx "$n" detach "${t}c$nfx_id" >/dev/null 2>&1
