@@ -6,9 +6,9 @@ tcp  : hold N TCP connections to echo servers, exchange a line on each
        every INTERVAL, report which connections still echo at the end and
        the longest silence each one saw (JSON).
 udp  : send N UDP flows at RATE packets/s each for DURATION seconds.
-sink : receive UDP, report per-flow packet counts and the longest gap
-       between two packets of a flow (JSON); a gap is the time the flow
-       had no path, e.g. a failover.
+sink : receive UDP, report per flow the packets received, lost, the
+       longest run of consecutive losses (at a known send rate: the time
+       the flow had no path, e.g. a failover) and the longest arrival gap.
 """
 import argparse
 import json
@@ -109,28 +109,43 @@ def udp(a):
 
 
 def sink(a):
-    fam = socket.AF_INET6 if ':' in a.bind else socket.AF_INET
     host, port = targets(a.bind)[0]
+    fam = socket.AF_INET6 if ':' in host else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
+    try:
+        # Room for a few hundred ms of traffic: a sink short of CPU must not drop.
+        s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
     s.bind((host, port))
     s.settimeout(a.idle)
     flows = {}
     end = time.monotonic() + a.duration
     while time.monotonic() < end:
         try:
-            _, src = s.recvfrom(2048)
+            data, src = s.recvfrom(2048)
         except socket.timeout:
             if flows:
                 break
             continue
         now = time.monotonic()
-        f = flows.setdefault('%s:%d' % (src[0], src[1]), {'n': 0, 'last': now, 'gap': 0.0, 'gap_at': 0.0})
-        g = now - f['last']
-        if g > f['gap']:
-            f['gap'], f['gap_at'] = g, now
+        try:
+            seq = int(data.split()[1])
+        except (IndexError, ValueError):
+            continue
+        f = flows.setdefault('%s:%d' % (src[0], src[1]),
+                             {'n': 0, 'last': now, 'gap': 0.0, 'seq': seq - 1, 'lost': 0, 'run': 0})
+        f['gap'] = max(f['gap'], now - f['last'])
+        # Packets missing between two arrivals: the time the flow had no
+        # path, independent of when the sender or this sink got the CPU.
+        if seq > f['seq']:
+            f['run'] = max(f['run'], seq - f['seq'] - 1)
+            f['lost'] += seq - f['seq'] - 1
+            f['seq'] = seq
         f['n'] += 1
         f['last'] = now
-    print(json.dumps({k: {'packets': v['n'], 'max_gap_ms': round(v['gap'] * 1000, 2)} for k, v in flows.items()}))
+    print(json.dumps({k: {'packets': v['n'], 'lost': v['lost'], 'longest_loss': v['run'],
+                          'max_gap_ms': round(v['gap'] * 1000, 2)} for k, v in flows.items()}))
 
 
 def main():
