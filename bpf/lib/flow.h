@@ -16,23 +16,13 @@
 #include "parse.h"
 #include "stats.h"
 #include "ct.h"
+#include "gc.h"
+#include "flowtab.h"
+#include "events.h"
 #include "nfx/flow.h"
 #include "nfx/hash.h"
 #include "nfx/config.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, NFX_FLOWS_MAX);
-	__type(key, __u64);
-	__type(value, struct flow_entry);
-} nfx_flows SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, NFX_FLOWS_NEW_MAX);
-	__type(key, __u64);
-	__type(value, struct flow_entry);
-} nfx_flows_new SEC(".maps");
 
 /* Set by the loader before load; never changes while attached. */
 const volatile __u64 hash_key[2] = {};
@@ -46,6 +36,7 @@ struct flow_ctx {
 	struct flow_entry *e;
 	bool assured_tier;	/* e lives in nfx_flows */
 	bool created;
+	__u32 ifindex;		/* ingress link, for events */
 };
 
 static __always_inline __u8 flow_dir_seen_flag(int dir)
@@ -183,16 +174,35 @@ static __always_inline void flow_entry_init(struct flow_entry *e,
 }
 
 /* Move a flow that just became ASSURED to the assured tier. */
-static __always_inline void flow_promote(struct flow_ctx *fc)
+static __always_inline void flow_promote(struct flow_ctx *fc, const struct nfx_config *cfg)
 {
 	if (bpf_map_update_elem(&nfx_flows, &fc->hash, fc->e, BPF_NOEXIST)) {
 		/* Assured tier full: the flow stays (and works) where it is. */
 		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
 		return;
 	}
+	nfx_quota_release(&cfg->gc, flow_src_addr(fc->e), fc->key.family);
 	bpf_map_delete_elem(&nfx_flows_new, &fc->hash);
 	fc->e = bpf_map_lookup_elem(&nfx_flows, &fc->hash);
 	fc->assured_tier = true;
+}
+
+/*
+ * Events of a TCP state change; the connection ends (as far as the
+ * datapath can tell) when it enters TIME_WAIT or CLOSE from a live state.
+ */
+static __always_inline void flow_state_events(const struct flow_ctx *fc,
+					      const struct flow_entry *e, __u8 old_state)
+{
+	__u8 st = e->tcp_state;
+
+	nfx_event_state(e, old_state, fc->ifindex);
+	if (old_state == FLOW_TCP_TIME_WAIT || old_state == FLOW_TCP_CLOSE)
+		return;
+	if (st == FLOW_TCP_TIME_WAIT)
+		nfx_event_end(e, NFX_EV_END_CLOSE, fc->ifindex);
+	else if (st == FLOW_TCP_CLOSE)
+		nfx_event_end(e, NFX_EV_END_RESET, fc->ifindex);
 }
 
 /*
@@ -221,7 +231,7 @@ static __always_inline struct flow_entry *flow_lookup(struct flow_ctx *fc)
 }
 
 static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
-				       const struct nfx_pkt *pkt)
+				       const struct nfx_pkt *pkt, const struct nfx_config *cfg)
 {
 	struct flow_entry ne;
 	void *tier = &nfx_flows_new;
@@ -238,6 +248,11 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
 		nfx_stat_add(NFX_STAT_FLOW_ADOPTED, 0);
 	if (ne.flags & FLOW_F_ASSURED)
 		tier = &nfx_flows;
+	else if (!nfx_quota_admit(&cfg->gc, &pkt->saddr, pkt->family)) {
+		/* The source prefix holds its share of the unassured tier. */
+		nfx_stat_add(NFX_STAT_FLOW_QUOTA, 0);
+		return -1;
+	}
 	if (bpf_map_update_elem(tier, &fc->hash, &ne, BPF_NOEXIST) &&
 	    bpf_map_update_elem(&nfx_flows_new, &fc->hash, &ne, BPF_NOEXIST)) {
 		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
@@ -269,17 +284,19 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
 	fc->hash = nfx_flow_hash(&fc->key, secret);
 	fc->now = bpf_ktime_get_ns();
+	fc->ifindex = ctx->ingress_ifindex;
 
 	e = flow_lookup(fc);
 	if (e && flow_expired(e, cfg, fc->now)) {
 		/* A stale entry for the same tuple: start the flow afresh. */
+		nfx_event_end(e, NFX_EV_END_EXPIRED, fc->ifindex);
 		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows :
 				    (void *)&nfx_flows_new, &fc->hash);
 		e = NULL;
 		fc->assured_tier = false;
 	}
 	if (!e) {
-		if (flow_create(ctx, fc, pkt))
+		if (flow_create(ctx, fc, pkt, cfg))
 			return NULL;
 		e = flow_lookup(fc);
 		if (!e)
@@ -297,6 +314,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		e->flags |= seen;
 
 	if (pkt->l4proto == NFX_IPPROTO_TCP) {
+		__u8 old_state = e->tcp_state;
+
 		e->tcp_flags_seen[fc->dir & 1] |= pkt->tcp_flags;
 		if (!fc->created && !flow_tcp_update(e, fc->dir, pkt->tcp_flags)) {
 			e->invalid++;
@@ -307,6 +326,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		    (e->flags & (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI)) ==
 		    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
 			e->tcp_state = FLOW_TCP_ESTABLISHED;
+		if (unlikely(e->tcp_state != old_state))
+			flow_state_events(fc, e, old_state);
 	}
 
 	if (!(e->flags & FLOW_F_ASSURED)) {
@@ -323,9 +344,11 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		if (both) {
 			e->flags |= FLOW_F_ASSURED;
 			if (!fc->assured_tier)
-				flow_promote(fc);
+				flow_promote(fc, cfg);
 		}
 	}
+	if (fc->created)
+		nfx_event_new(fc->e, fc->ifindex);
 	return fc->e;
 }
 

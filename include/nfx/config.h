@@ -25,6 +25,26 @@ struct nfx_timeouts {
 };
 
 /*
+ * Garbage collector and flood limits (nfx_config.gc), changed at run time
+ * by `nfx-loader gc set`. The collector is a bpf_timer that walks the flow
+ * table in slices of at most slice entries every interval_ms (backing off
+ * to interval_max_ms while slices find nothing to expire); timeouts
+ * scale down linearly (the pf "adaptive" scheme) while the number of flows
+ * is between adaptive_start and adaptive_end, reaching 0 at adaptive_end.
+ */
+struct nfx_gc_conf {
+	__u32 interval_ms;		/* between two slices; 0 stops the collector */
+	__u32 slice;			/* entries examined per slice */
+	__u32 adaptive_start;		/* flows; 0 disables scaling */
+	__u32 adaptive_end;		/* flows, > adaptive_start */
+	__u32 quota;			/* unassured flows per source prefix; 0 = off */
+	__u8 quota_plen4;		/* source prefix length, IPv4 (default /24) */
+	__u8 quota_plen6;		/* IPv6 (default /64) */
+	__u16 pad;
+	__u32 interval_max_ms;		/* back-off bound; <= interval_ms: no back-off */
+};
+
+/*
  * Shared by every link of one network namespace, like the flow table:
  * a router attached on two links sees both directions of a connection
  * in the same entry.
@@ -35,6 +55,7 @@ struct nfx_config {
 	__u32 features;			/* NFX_FEAT_* */
 	__u32 flags;			/* NFX_CFG_* */
 	struct nfx_timeouts timeouts;
+	struct nfx_gc_conf gc;
 };
 
 /* Per-link settings (map nfx_link, one entry). */

@@ -42,6 +42,7 @@ struct nfx_attach_opts {
 	const char *pin_root;		/* NULL: $NFX_PIN_ROOT or NFX_PIN_ROOT */
 	__u16 zone;
 	bool no_ct_adopt;		/* never consult kernel conntrack on a miss */
+	__u32 event_ring_bytes;		/* per-CPU event ring size (0: 256 KiB) */
 };
 
 /* Last error text of this thread ("" if none). */
@@ -108,6 +109,94 @@ __u32 nfx_probe_features(void);
 
 /* Monotonic clock in ns, the clock flow timestamps use. */
 __u64 nfx_now_ns(void);
+
+/*
+ * Events: flow events from the datapath's per-CPU rings, or kernel
+ * conntrack events (opts.kernel), delivered to a callback in batches.
+ *
+ *	static int on_event(const struct nfx_event *ev, void *ctx) { ...; return 0; }
+ *
+ *	struct nfx_events_opts eo = { .sz = sizeof(eo), .cb = on_event };
+ *	struct nfx_events *evs;
+ *
+ *	if (nfx_events_open(link, &eo, &evs) < 0)
+ *		errx(1, "%s", nfx_errmsg());
+ *	while (nfx_events_poll(evs, 1000) >= 0)
+ *		;
+ *	nfx_events_close(evs);
+ *
+ * A gap (ring full, socket overrun) is delivered in order as one
+ * NFX_EV_LOST record whose seq holds the number of events lost (1 for
+ * ctnetlink, where the kernel does not say); a kernel resync after it
+ * delivers the current table as NFX_EV_SYNC records.
+ */
+struct nfx_event;
+struct nfx_event_conf;
+struct nfx_events;
+
+/* Return < 0 to stop: nfx_events_poll() then returns that value. */
+typedef int (*nfx_event_cb)(const struct nfx_event *ev, void *ctx);
+
+struct nfx_events_opts {
+	size_t sz;			/* sizeof(struct nfx_events_opts) */
+	nfx_event_cb cb;
+	void *ctx;
+	bool kernel;			/* kernel conntrack (ctnetlink) instead of the rings */
+	__u32 rcvbuf;			/* ctnetlink socket buffer (0: 8 MiB) */
+	int flush_ms;			/* drain quiet rings at least this often (0: 50) */
+	int rings_fd;			/* link == NULL: the nfx_event_rings map to read */
+	bool no_mmap;			/* kernel: never use kmod nfx_nlmmap's ring */
+};
+
+enum nfx_events_transport {
+	NFX_EVT_RINGS = 0,		/* the datapath's per-CPU BPF rings */
+	NFX_EVT_NETLINK,		/* ctnetlink, recvmsg() */
+	NFX_EVT_NLMMAP,			/* ctnetlink messages in nfx_nlmmap's mapped ring */
+};
+
+struct nfx_events_stats {
+	__u64 delivered;		/* records given to the callback, LOST included */
+	__u64 lost;			/* events known lost (sequence gaps, ENOBUFS) */
+	__u64 resyncs;			/* conntrack table re-reads after a loss */
+	__u64 dump_retries;		/* dumps thrown away for NLM_F_DUMP_INTR */
+	__u64 malformed;		/* records or messages that failed validation */
+	__u32 rings;			/* per-CPU rings read */
+	__u32 transport;		/* enum nfx_events_transport */
+};
+
+int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,
+		    struct nfx_events **out);
+/* Wait up to timeout_ms (< 0: until an event), deliver; returns the count. */
+int nfx_events_poll(struct nfx_events *evs, int timeout_ms);
+/* A descriptor that becomes readable when events wait (epoll/poll). */
+int nfx_events_fd(struct nfx_events *evs);
+int nfx_events_get_stats(struct nfx_events *evs, struct nfx_events_stats *st);
+void nfx_events_close(struct nfx_events *evs);
+
+/*
+ * Create one ring per possible CPU in the nfx_event_rings map and write
+ * the nfx_event_conf entry (conf NULL: defaults). attach does this; tests
+ * and tools that load the object themselves call it. Returns the number
+ * of rings.
+ */
+int nfx_events_rings_create(int rings_fd, int conf_fd, const struct nfx_event_conf *conf);
+/*
+ * Per-CPU event counters (enum nfx_event_stat): totals[], and per_cpu
+ * (max_cpus rows of NFX_EVS_MAX) when not NULL. Returns the CPU count.
+ */
+int nfx_link_event_stats(struct nfx_link *link, __u64 *totals, __u64 *per_cpu, int max_cpus);
+/*
+ * Parse one ctnetlink message into ev. Returns 1 for a conntrack event,
+ * 0 for a message that is not one (ignored), -EINVAL for a malformed one.
+ */
+int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev);
+/*
+ * Walk the netlink messages of one datagram; cb gets each message's
+ * nfx_ct_parse() result (ev is NULL unless it is 1). A negative return
+ * from cb stops the walk and is returned; else the message count.
+ */
+typedef int (*nfx_ct_walk_cb)(const struct nfx_event *ev, int res, void *ctx);
+int nfx_ct_walk(const void *buf, size_t len, nfx_ct_walk_cb cb, void *ctx);
 
 #ifdef __cplusplus
 }

@@ -7,108 +7,12 @@
 #include <net/if.h>
 
 #include "nfx/libnfx.h"
+#include "nfx/pred.h"
 #include "cli.h"
-
-/* A conjunction of simple conditions given as words after the link. */
-struct flow_filter {
-	int proto;			/* -1: any */
-	int state;			/* -1: any, enum flow_tcp_state */
-	int assured;			/* -1 any, 0 unassured, 1 assured */
-	int port;			/* -1: any, either endpoint */
-	int zone;
-	bool has_host;
-	union nfx_addr host;		/* either endpoint */
-	int host_family;
-};
-
-static int parse_filter(struct cli_ctx *ctx, int argc, char **argv, struct flow_filter *f)
-{
-	int i;
-
-	memset(f, 0, sizeof(*f));
-	f->proto = f->state = f->assured = f->port = f->zone = -1;
-	for (i = 0; i < argc; i++) {
-		const char *w = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-		unsigned long n;
-		char *end;
-		int k;
-
-		if (!strcmp(w, "assured")) {
-			f->assured = 1;
-			continue;
-		}
-		if (!strcmp(w, "unassured")) {
-			f->assured = 0;
-			continue;
-		}
-		if (strcmp(w, "proto") && strcmp(w, "state") && strcmp(w, "port") &&
-		    strcmp(w, "host") && strcmp(w, "zone"))
-			return cli_usage(ctx, "filter word %d: unknown '%s' (proto, state, port, host, zone, assured, unassured)",
-					 i + 1, w);
-		if (!val)
-			return cli_usage(ctx, "filter word %d: '%s' needs a value", i + 1, w);
-		i++;
-		if (!strcmp(w, "proto")) {
-			static const struct { const char *n; int p; } names[] = {
-				{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
-			};
-			for (k = 0; k < 4 && strcmp(names[k].n, val); k++)
-				;
-			if (k < 4) {
-				f->proto = names[k].p;
-				continue;
-			}
-			n = strtoul(val, &end, 10);
-			if (*end || n > 255)
-				return cli_usage(ctx, "filter word %d: '%s' is not a protocol", i + 1, val);
-			f->proto = n;
-		} else if (!strcmp(w, "state")) {
-			for (k = 0; k < FLOW_TCP_STATE_MAX && strcasecmp(flow_tcp_state_names[k], val); k++)
-				;
-			if (k == FLOW_TCP_STATE_MAX)
-				return cli_usage(ctx, "filter word %d: '%s' is not a TCP state", i + 1, val);
-			f->state = k;
-		} else if (!strcmp(w, "port") || !strcmp(w, "zone")) {
-			n = strtoul(val, &end, 0);
-			if (*end || !*val || n > 65535)
-				return cli_usage(ctx, "filter word %d: '%s' is not a %s number", i + 1, val, w);
-			if (w[0] == 'p')
-				f->port = n;
-			else
-				f->zone = n;
-		} else {
-			f->host_family = nfx_addr_parse(val, &f->host);
-			if (f->host_family < 0)
-				return cli_usage(ctx, "filter word %d: '%s' is not an IPv4 or IPv6 address", i + 1, val);
-			f->has_host = true;
-		}
-	}
-	return 0;
-}
-
-static bool filter_match(const struct flow_filter *f, const struct flow_entry *e)
-{
-	const struct flow_key *k = &e->key;
-
-	if (f->proto >= 0 && k->proto != f->proto)
-		return false;
-	if (f->state >= 0 && (k->proto != 6 || e->tcp_state != f->state))
-		return false;
-	if (f->assured >= 0 && !!(e->flags & FLOW_F_ASSURED) != f->assured)
-		return false;
-	if (f->zone >= 0 && k->zone != f->zone)
-		return false;
-	if (f->port >= 0 && ntohs(k->lo_port) != f->port && ntohs(k->hi_port) != f->port)
-		return false;
-	if (f->has_host && (k->family != f->host_family ||
-			    (memcmp(&k->lo_addr, &f->host, 16) && memcmp(&k->hi_addr, &f->host, 16))))
-		return false;
-	return true;
-}
 
 struct flows_walk {
 	struct cli_ctx *ctx;
-	const struct flow_filter *filter;
+	const struct nfx_flow_pred *filter;
 	struct json_writer *jw;
 	__u64 now;
 	__u64 shown;
@@ -142,7 +46,7 @@ static int print_flow(const struct flow_entry *e, void *arg)
 	struct nfx_flow_view v;
 	double age, idle;
 
-	if (!filter_match(w->filter, e))
+	if (!nfx_pred_match(w->filter, e, w->now))
 		return 0;
 	w->shown++;
 	if (w->count_only)
@@ -223,7 +127,7 @@ static int flows_one(struct cli_ctx *ctx, const char *ifname, struct flows_walk 
 
 static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, char **argv)
 {
-	struct flow_filter filter;
+	struct nfx_flow_pred filter;
 	struct flows_walk w = { .ctx = ctx, .filter = &filter, .now = nfx_now_ns(),
 				.count_only = cli_flag(cli_current, v, "count") };
 	char **links = NULL, *one[2] = { NULL, NULL };
@@ -240,9 +144,8 @@ static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 			argv++;
 		}
 	}
-	ret = parse_filter(ctx, argc, argv, &filter);
-	if (ret)
-		return ret;
+	if (nfx_pred_parse(argc, argv, &filter))
+		return cli_usage(ctx, "%s", nfx_errmsg());
 	if (!one[0]) {
 		if (nfx_links_list(ctx->pin_root, &links) < 0)
 			return cli_fail(ctx, "%s", nfx_errmsg());
@@ -287,7 +190,7 @@ static const struct cli_opt flows_opts[] = {
 
 const struct cli_cmd cli_flow_cmds[] = {
 	{ "flows", "[IFNAME] [FILTER...]",
-	  "list flows; FILTER: proto P, state S, port N, host ADDR, zone N, assured, unassured",
+	  "list flows; FILTER: the predicate words of 'flush' (proto P, state S, port N, host ADDR, zone N, assured, unassured, ...)",
 	  flows_opts, 0, -1, do_flows },
 	{ NULL },
 };

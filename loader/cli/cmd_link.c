@@ -5,7 +5,9 @@
 #include <time.h>
 
 #include "nfx/consts.h"
+#include "nfx/events.h"
 #include "nfx/libnfx.h"
+#include "nfx/flush.h"
 #include "cli.h"
 
 static const char *const mode_choices[] = { "auto", "native", "generic", NULL };
@@ -36,6 +38,9 @@ static int do_attach(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 
 	if (cli_num(cli_current, v, "zone", 0) > 0xffff)
 		return cli_usage(ctx, "--zone must be 0..65535");
+	if (cli_num(cli_current, v, "event-ring", 0) > (1u << 30))
+		return cli_usage(ctx, "--event-ring must be at most 1 GiB");
+	o.event_ring_bytes = cli_num(cli_current, v, "event-ring", 0);
 	if (mode && !strcmp(mode, "native"))
 		o.mode = NFX_MODE_NATIVE;
 	else if (mode && !strcmp(mode, "generic"))
@@ -78,8 +83,76 @@ static int do_detach(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	return CLI_EXIT_OK;
 }
 
+/* Fill level and timeout scale, as the collector last measured them. */
+struct gc_status {
+	bool ok;
+	struct nfx_gc_state st;
+	__u64 capacity;
+};
+
+static void gc_status_read(struct nfx_link *link, struct gc_status *g)
+{
+	__u64 a = 0, u = 0;
+
+	g->ok = !nfx_gc_state(link, &g->st) && !nfx_flows_capacity(link, &a, &u);
+	g->capacity = a + u;
+}
+
+/* Event channel counters, per CPU; ncpus < 0 when the link has none. */
+struct link_events {
+	int ncpus;
+	__u64 tot[NFX_EVS_MAX];
+	__u64 cpu[NFX_EVENT_CPUS_MAX * NFX_EVS_MAX];
+};
+
+static void print_link_events(const struct link_events *ev, int verbose)
+{
+	int c;
+
+	if (ev->ncpus < 0)
+		return;
+	printf("  events: %llu emitted, %llu dropped (ring full), %llu no ring, %llu wake-ups\n",
+	       (unsigned long long)ev->tot[NFX_EVS_EMITTED],
+	       (unsigned long long)ev->tot[NFX_EVS_DROPPED],
+	       (unsigned long long)ev->tot[NFX_EVS_NO_RING],
+	       (unsigned long long)ev->tot[NFX_EVS_WAKEUPS]);
+	for (c = 0; c < ev->ncpus && c < NFX_EVENT_CPUS_MAX; c++) {
+		const __u64 *p = &ev->cpu[c * NFX_EVS_MAX];
+
+		if (!verbose && !p[NFX_EVS_DROPPED] && !p[NFX_EVS_NO_RING])
+			continue;
+		printf("    cpu%-3d emitted %llu dropped %llu no_ring %llu\n", c,
+		       (unsigned long long)p[NFX_EVS_EMITTED],
+		       (unsigned long long)p[NFX_EVS_DROPPED],
+		       (unsigned long long)p[NFX_EVS_NO_RING]);
+	}
+}
+
+static void json_link_events(struct json_writer *jw, const struct link_events *ev)
+{
+	int c, i;
+
+	if (ev->ncpus < 0)
+		return;
+	jw_key(jw, "events");
+	jw_obj_start(jw);
+	for (i = 1; i < NFX_EVS_WAKE_POS; i++)
+		jw_ku64(jw, nfx_event_stat_names[i], ev->tot[i]);
+	jw_key(jw, "per_cpu");
+	jw_arr_start(jw);
+	for (c = 0; c < ev->ncpus && c < NFX_EVENT_CPUS_MAX; c++) {
+		jw_obj_start(jw);
+		jw_ku64(jw, "cpu", c);
+		for (i = 1; i < NFX_EVS_WAKE_POS; i++)
+			jw_ku64(jw, nfx_event_stat_names[i], ev->cpu[c * NFX_EVS_MAX + i]);
+		jw_obj_end(jw);
+	}
+	jw_arr_end(jw);
+	jw_obj_end(jw);
+}
+
 static void print_link_table(const struct nfx_link_info *li, const struct nfx_counter *c,
-			     __u64 assured, __u64 unassured, int verbose)
+			     __u64 assured, __u64 unassured, int verbose, const struct gc_status *g)
 {
 	char b1[32], b2[32];
 	int i;
@@ -91,6 +164,11 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 	printf("  flows: %llu assured, %llu unassured   zone %u   ct adoption: %s\n",
 	       (unsigned long long)assured, (unsigned long long)unassured, li->zone,
 	       li->features & NFX_FEAT_CT_KFUNCS ? "on" : "off");
+	if (g->ok)
+		printf("  gc: %s, fill %u/%llu (%.1f%%), timeout scale %.1f%%\n",
+		       g->st.armed ? "running" : "stopped", g->st.fill,
+		       (unsigned long long)g->capacity,
+		       g->capacity ? 100.0 * g->st.fill / g->capacity : 0.0, g->st.scale_ppm / 1e4);
 	printf("  %-16s %12s %12s\n", "counter", "packets", "bytes");
 	for (i = 0; i < NFX_STAT_MAX; i++) {
 		if (!verbose && !c[i].packets)
@@ -102,7 +180,8 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 }
 
 static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
-		      const struct nfx_counter *c, __u64 assured, __u64 unassured)
+		      const struct nfx_counter *c, __u64 assured, __u64 unassured,
+		      const struct gc_status *g, const struct link_events *lev)
 {
 	int i;
 
@@ -120,6 +199,15 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 	jw_ku64(jw, "assured", assured);
 	jw_ku64(jw, "unassured", unassured);
 	jw_obj_end(jw);
+	if (g->ok) {
+		jw_key(jw, "gc");
+		jw_obj_start(jw);
+		jw_kbool(jw, "running", g->st.armed);
+		jw_ku64(jw, "fill", g->st.fill);
+		jw_ku64(jw, "capacity", g->capacity);
+		jw_kdouble(jw, "scale", g->st.scale_ppm / (double)NFX_GC_SCALE_ONE);
+		jw_obj_end(jw);
+	}
 	jw_key(jw, "counters");
 	jw_obj_start(jw);
 	for (i = 0; i < NFX_STAT_MAX; i++) {
@@ -130,6 +218,7 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 		jw_obj_end(jw);
 	}
 	jw_obj_end(jw);
+	json_link_events(jw, lev);
 	jw_obj_end(jw);
 }
 
@@ -157,21 +246,30 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		struct nfx_link_info li;
 		struct nfx_link *link;
 		__u64 as = 0, un = 0;
+		struct gc_status g = {};
 
 		err = nfx_link_open(list[i], ctx->pin_root, &link);
 		if (!err)
 			err = nfx_link_info(link, &li);
 		if (!err)
 			err = nfx_link_stats(link, c);
-		if (!err)
+		if (!err) {
 			nfx_flows_count(link, &as, &un);
+			gc_status_read(link, &g);
+		}
 		if (err) {
 			cli_fail(ctx, "%s", nfx_errmsg());
 			ret = CLI_EXIT_FAIL;
-		} else if (jw) {
-			json_link(jw, &li, c, as, un);
 		} else {
-			print_link_table(&li, c, as, un, ctx->verbose);
+			static struct link_events lev;
+
+			lev.ncpus = nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
+			if (jw) {
+				json_link(jw, &li, c, as, un, &g, &lev);
+			} else {
+				print_link_table(&li, c, as, un, ctx->verbose, &g);
+				print_link_events(&lev, ctx->verbose);
+			}
 		}
 		if (!err)
 			nfx_link_close(link);
@@ -204,6 +302,7 @@ static const struct cli_opt attach_opts[] = {
 	{ "replace", 'r', CLI_FLAG, NULL, "replace an nfx already attached to the link" },
 	{ "zone", 'z', CLI_UINT, "ZONE", "conntrack zone of this link's flows (0..65535)" },
 	{ "no-ct-adopt", 0, CLI_FLAG, NULL, "never adopt flows from kernel conntrack on a miss" },
+	{ "event-ring", 0, CLI_UINT, "BYTES", "per-CPU event ring size, a power of 2 (default 256 KiB)" },
 	{ NULL },
 };
 

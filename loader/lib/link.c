@@ -29,7 +29,9 @@
 #include <xdp/libxdp.h>
 
 #include "nfx/consts.h"
+#include "nfx/events.h"
 #include "nfx/libnfx.h"
+#include "nfx/flush.h"
 #include "internal.h"
 #include "nfx_xdp.skel.h"
 
@@ -369,11 +371,27 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.udp_assured = 120;
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
+	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
+			      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))
 		return nfx_err(-errno, "cannot write configuration: %s", strerror(errno));
 	return 0;
+}
+
+/* The per-CPU event rings live as long as the (shared) outer map. */
+static int fill_events(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o)
+{
+	struct nfx_event_conf conf = {
+		.types = NFX_EVENT_TYPES_ALL,
+		.wakeup_every = NFX_EVENT_WAKEUP_EVERY,
+		.ring_bytes = o->event_ring_bytes,
+	};
+	int n = nfx_events_rings_create(bpf_map__fd(skel->maps.nfx_event_rings),
+					bpf_map__fd(skel->maps.nfx_event_conf), &conf);
+
+	return n < 0 ? n : 0;
 }
 
 int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
@@ -472,10 +490,14 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 	err = fill_link_conf(skel, ifindex, &o);
 	if (!err && !shared)
 		err = fill_config(skel, &o);
+	if (!err && !shared)
+		err = fill_events(skel, &o);
 	if (err)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
+	if (!err && !shared)
+		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
 out:
 	if (err) {
 		if (attached)

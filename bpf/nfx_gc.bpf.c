@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Flow-table garbage collector, driven by a bpf_timer inside the kernel.
+ *
+ * nfx_gc_start (BPF_PROG_TYPE_SYSCALL, run once by the loader at attach
+ * and after `gc set`) arms the timer kept in map nfx_gc; every
+ * gc.interval_ms the callback walks the next slice of the table: at most
+ * gc.slice entries of one tier, removing those idle longer than their
+ * (pressure-scaled) timeout. A cycle walks the unassured tier, then the
+ * assured one; at the end of each tier walk the live count is published,
+ * which gives the fill level and the pf-style timeout scale.
+ *
+ * bpf_for_each_map_elem() has no start position, so a slice resumes by
+ * skipping the entries the previous slices kept. Skipping costs a callback
+ * that returns at once; the work per slice is bounded by the tier size and
+ * the expiry work by gc.slice.
+ *
+ * The timer holds a reference on this program; the kernel cancels it and
+ * drops the program when the last user reference of nfx_gc goes (detach of
+ * the namespace's last link removes its pins).
+ */
+#include "lib/compat.h"
+#include "lib/config.h"
+#include "lib/flow.h"
+#include "lib/gc.h"
+
+#define NSEC_PER_SEC 1000000000ull
+#define NSEC_PER_MSEC 1000000ull
+#define GC_CLOCK_MONOTONIC 1
+#define GC_SLICE_MAX (1u << 24)
+
+/* Set by tests to run a slice at a chosen time; 0: bpf_ktime_get_ns(). */
+__u64 now_ns = 0;
+
+struct gc_walk {
+	__u64 now;
+	__u32 scale;		/* ppm */
+	__u32 skip;		/* entries kept by earlier slices of this walk */
+	__u32 seen;
+	__u32 budget;
+	__u32 examined;
+	__u32 removed;
+	__u32 live;
+	__u32 tier;
+	__u32 gen;
+	__u32 stopped;
+};
+
+static __always_inline void quota_recount(const struct nfx_config *cfg,
+					  const struct flow_entry *e, __u32 gen)
+{
+	struct nfx_quota_key k;
+	struct nfx_quota_val *v, nv = { .count = 1, .gen = gen, .recount = 1 };
+
+	nfx_quota_key_make(&k, flow_src_addr(e), e->key.family,
+			   cfg->gc.quota_plen4, cfg->gc.quota_plen6);
+	v = bpf_map_lookup_elem(&nfx_quota, &k);
+	if (!v) {
+		bpf_map_update_elem(&nfx_quota, &k, &nv, BPF_NOEXIST);
+		return;
+	}
+	if (v->gen != gen) {
+		v->gen = gen;
+		v->recount = 1;
+	} else {
+		v->recount++;
+	}
+}
+
+static long gc_entry(void *map, __u64 *key, struct flow_entry *e, struct gc_walk *w)
+{
+	struct nfx_config *cfg;
+	__u64 tmo, last;
+
+	if (++w->seen <= w->skip)
+		return 0;
+	if (w->examined >= w->budget) {
+		w->stopped = 1;
+		return 1;
+	}
+	w->examined++;
+	cfg = nfx_config_get();
+	if (!cfg)
+		return 1;
+	/* seconds * ppm * 1000 = ns; fits: 2^32 * 10^6 * 10^3 < 2^64 */
+	tmo = (__u64)flow_timeout(e, cfg) * w->scale * 1000;
+	last = e->last_seen;
+	if (w->now > last && w->now - last > tmo) {
+		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new, key)) {
+			w->removed++;
+			return 0;
+		}
+	}
+	w->live++;
+	if (!w->tier && cfg->gc.quota && !(e->flags & FLOW_F_ASSURED))
+		quota_recount(cfg, e, w->gen);
+	return 0;
+}
+
+/* Set every prefix's count to what the walk found; forget the others. */
+static long quota_settle(void *map, struct nfx_quota_key *k, struct nfx_quota_val *v, __u32 *gen)
+{
+	if (v->gen == *gen)
+		v->count = v->recount;
+	else
+		bpf_map_delete_elem(&nfx_quota, k);
+	return 0;
+}
+
+/*
+ * One call site per map: the 6.1 verifier rejects a bpf_for_each_map_elem()
+ * call instruction reached with two different maps ("tail_call abusing
+ * map_ptr"), and the compiler merges the two calls of an if/else into one.
+ * Out-of-line functions keep them apart.
+ */
+static __noinline long gc_walk_new(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows_new, gc_entry, w, 0);
+}
+
+static __noinline long gc_walk_assured(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows, gc_entry, w, 0);
+}
+
+static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_config *cfg)
+{
+	struct gc_walk w = {};
+	__u64 t0 = bpf_ktime_get_ns();
+	__u32 tier = st->tier & 1;
+
+	w.now = now_ns ? now_ns : t0;
+	w.scale = st->scale_ppm;
+	w.skip = st->cursor;
+	w.budget = cfg->gc.slice ? cfg->gc.slice : 1;
+	if (w.budget > GC_SLICE_MAX)
+		w.budget = GC_SLICE_MAX;
+	w.tier = tier;
+	w.gen = st->gen;
+	if (tier)
+		gc_walk_assured(&w);
+	else
+		gc_walk_new(&w);
+
+	st->slices++;
+	st->examined += w.examined;
+	st->removed += w.removed;
+	st->live[tier] += w.live;
+	if (w.stopped) {
+		st->cursor += w.live;
+	} else {
+		st->count[tier] = st->live[tier];
+		st->live[tier] = 0;
+		st->cursor = 0;
+		if (!tier && cfg->gc.quota) {
+			__u32 gen = st->gen;
+
+			bpf_for_each_map_elem(&nfx_quota, quota_settle, &gen, 0);
+		}
+		if (tier) {
+			st->tier = NFX_GC_TIER_NEW;
+			st->cycles++;
+			st->gen++;
+			st->last_cycle = w.now;
+		} else {
+			st->tier = NFX_GC_TIER_ASSURED;
+		}
+		st->fill = st->count[0] + st->count[1];
+	}
+	/* pf recomputes the scale on every check; here on every slice */
+	st->scale_ppm = nfx_gc_scale(st->fill, cfg->gc.adaptive_start, cfg->gc.adaptive_end);
+	st->run_ns += bpf_ktime_get_ns() - t0;
+}
+
+/*
+ * Delay to the next slice, in the manner of nf_conntrack's gc_worker: the
+ * base interval while slices find expired flows (at least 1 in 8 of those
+ * examined) or the table is under pressure; otherwise twice the previous
+ * delay, up to interval_max_ms. A table of live flows thus costs little,
+ * and expired flows are still never used: the datapath checks the timeout
+ * on every lookup.
+ */
+static __always_inline __u32 gc_next_delay(struct nfx_gc_state *st, const struct nfx_config *cfg,
+					   __u64 examined, __u64 removed)
+{
+	__u32 base = cfg->gc.interval_ms, max = cfg->gc.interval_max_ms, d = st->delay_ms;
+
+	if (max <= base || (removed && removed * 8 >= examined) ||
+	    (cfg->gc.adaptive_start && st->fill >= cfg->gc.adaptive_start) || d < base)
+		return base;
+	d = d > max / 2 ? max : d * 2;
+	return d;
+}
+
+static int gc_timer_cb(void *map, int *key, struct nfx_gc_state *st)
+{
+	struct nfx_config *cfg = nfx_config_get();
+	__u64 ex, rm;
+
+	if (!cfg || !(cfg->flags & NFX_CFG_READY) || !cfg->gc.interval_ms) {
+		st->armed = 0;		/* stopped; `gc set interval=N` restarts it */
+		return 0;
+	}
+	ex = st->examined;
+	rm = st->removed;
+	gc_slice(st, cfg);
+	st->delay_ms = gc_next_delay(st, cfg, st->examined - ex, st->removed - rm);
+	bpf_timer_start(&st->timer, (__u64)st->delay_ms * NSEC_PER_MSEC, 0);
+	return 0;
+}
+
+/* Arm (or re-arm with this program's callback) the collector's timer. */
+SEC("syscall")
+int nfx_gc_start(void *ctx)
+{
+	struct nfx_config *cfg = nfx_config_get();
+	struct nfx_gc_state *st;
+	__u32 zero = 0;
+	long err;
+
+	st = bpf_map_lookup_elem(&nfx_gc, &zero);
+	if (!st || !cfg)
+		return -2;	/* -ENOENT */
+	if (!cfg->gc.interval_ms)
+		return 0;
+	if (!st->scale_ppm && !st->cycles)
+		st->scale_ppm = NFX_GC_SCALE_ONE;
+	st->delay_ms = cfg->gc.interval_ms;
+	err = bpf_timer_init(&st->timer, &nfx_gc, GC_CLOCK_MONOTONIC);
+	if (err && err != -16)	/* -EBUSY: initialised by an earlier start */
+		return err;
+	err = bpf_timer_set_callback(&st->timer, gc_timer_cb);
+	if (err)
+		return err;
+	err = bpf_timer_start(&st->timer, (__u64)cfg->gc.interval_ms * NSEC_PER_MSEC, 0);
+	if (err)
+		return err;
+	st->armed = 1;
+	return 0;
+}
+
+/* One slice now, from user space (`gc run`, tests). */
+SEC("syscall")
+int nfx_gc_step(void *ctx)
+{
+	struct nfx_config *cfg = nfx_config_get();
+	struct nfx_gc_state *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&nfx_gc, &zero);
+	if (!st || !cfg)
+		return -2;
+	if (!st->scale_ppm && !st->cycles)
+		st->scale_ppm = NFX_GC_SCALE_ONE;
+	gc_slice(st, cfg);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
