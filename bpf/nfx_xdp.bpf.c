@@ -27,13 +27,13 @@ int nfx_xdp(struct xdp_md *ctx)
 	res = nfx_parse(data, data_end, &pkt);
 	nfx_stat_pkt(&pkt, res);
 	if (res != NFX_PARSE_L4)
-		return nfx_cluster_other(data, data_end, &pkt, res);
+		return nfx_cluster_other(ctx, &pkt, res);
 	cfg = nfx_config_get();
 	lc = nfx_link_get();
 	if (!cfg || !lc || !(cfg->flags & lc->flags & NFX_CFG_READY))
 		return XDP_PASS;	/* the loader is still writing them */
 	e = nfx_flow_stage(ctx, &pkt, cfg, lc->zone, &fc);
-	return nfx_cluster_stage(data, data_end, &pkt, e);
+	return nfx_cluster_stage(ctx, &pkt, e);
 }
 
 char LICENSE[] SEC("license") = "GPL";

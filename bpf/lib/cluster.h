@@ -121,10 +121,15 @@ NFX_UNROLL
 	return false;
 }
 
-/* Packets the flow stage never sees: ARP, IP without a transport header. */
-static __always_inline int nfx_cluster_other(void *data, void *data_end,
-					     const struct nfx_pkt *pkt, int res)
+/*
+ * Packets the flow stage never sees: ARP, IP without a transport header.
+ * Subprograms from here on keep their locals out of the main frame, which
+ * the verifier adds to the deepest call's frame (512 bytes in all).
+ */
+static __noinline int nfx_cluster_other(struct xdp_md *ctx, const struct nfx_pkt *pkt, int res)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	const struct nfx_cluster *c;
 	__u32 off = pkt->l3_off;
 	__u8 *arp;
@@ -156,11 +161,11 @@ static __always_inline int nfx_cluster_other(void *data, void *data_end,
 }
 
 /* IPv6 neighbour solicitation (RFC 4861 4.3): target after 4 reserved bytes. */
-static __always_inline int nfx_cluster_ns(void *data, void *data_end,
-					  const struct nfx_cluster *c,
-					  const struct nfx_pkt *pkt)
+static __noinline int nfx_cluster_ns(struct xdp_md *ctx, const struct nfx_cluster *c,
+				     __u32 off)
 {
-	__u32 off = pkt->l4_off;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *icmp;
 	__be32 w[4];
 
@@ -176,11 +181,45 @@ static __always_inline int nfx_cluster_ns(void *data, void *data_end,
 }
 
 /*
+ * Owner for a flow without a live one: its first packet, or its owner
+ * died. Returns 0 when no member is alive. Only reached once per flow (and
+ * once more per failover), never for an established flow's packet.
+ */
+static __noinline __u8 nfx_cluster_decide(const struct nfx_cluster *c, const struct flow_entry *e,
+					  __u8 l4proto, __u8 tcp_flags)
+{
+	/* The zone is left out: it is a local setting two nodes need not share. */
+	struct flow_key k = e->key;
+	__u64 secret[2] = { c->key[0], c->key[1] };
+	__u8 skip = 0, chosen;
+	__u64 h;
+
+	k.zone = 0;
+	/*
+	 * See NFX_CLUSTER_F_MIDSTREAM_KERNEL. The flow stage clears
+	 * MIDSTREAM when it adopts a kernel entry, so "first packet not
+	 * a SYN" is told from the packet itself.
+	 */
+	if (!e->owner && (c->flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL) &&
+	    l4proto == NFX_IPPROTO_TCP &&
+	    (tcp_flags & (NFX_TCP_SYN | NFX_TCP_ACK)) != NFX_TCP_SYN &&
+	    (e->flags & (FLOW_F_MIDSTREAM | FLOW_F_ADOPTED))) {
+		if ((e->flags & FLOW_F_ADOPTED) && nfx_cluster_is_live(c, c->self))
+			return c->self;
+		skip = c->self;
+	}
+	h = nfx_flow_hash(&k, secret);
+	chosen = nfx_cluster_hrw(c, h, skip);
+	if (!chosen && skip)	/* nobody else alive */
+		chosen = nfx_cluster_hrw(c, h, 0);
+	return chosen;
+}
+
+/*
  * The ownership check for a packet that went through the flow stage
  * (e is its entry, NULL when it has none). Returns the XDP action.
  */
-static __always_inline int nfx_cluster_stage(void *data, void *data_end,
-					     const struct nfx_pkt *pkt,
+static __always_inline int nfx_cluster_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 					     struct flow_entry *e)
 {
 	const struct nfx_cluster *c = nfx_cluster_get();
@@ -192,7 +231,7 @@ static __always_inline int nfx_cluster_stage(void *data, void *data_end,
 		if (pkt->l4proto == NFX_IPPROTO_ICMPV6) {
 			/* Router/neighbour discovery other than NS reaches every node. */
 			if (pkt->icmp_type == NFX_ND_NEIGH_SOLICIT)
-				return nfx_cluster_ns(data, data_end, c, pkt);
+				return nfx_cluster_ns(ctx, c, pkt->l4_off);
 			if (pkt->icmp_type >= 133 && pkt->icmp_type <= 137)
 				return XDP_PASS;
 		}
@@ -201,37 +240,7 @@ static __always_inline int nfx_cluster_stage(void *data, void *data_end,
 
 	owner = e->owner;
 	if (unlikely(!nfx_cluster_is_live(c, owner))) {
-		/*
-		 * First packet, or the owner died. The zone is left out: it
-		 * is a local setting that two nodes need not share.
-		 */
-		struct flow_key k = e->key;
-		__u64 secret[2] = { c->key[0], c->key[1] };
-		__u8 skip = 0;
-
-		chosen = 0;
-		k.zone = 0;
-		/*
-		 * See NFX_CLUSTER_F_MIDSTREAM_KERNEL. The flow stage clears
-		 * MIDSTREAM when it adopts a kernel entry, so "first packet not
-		 * a SYN" is told from the packet itself.
-		 */
-		if (!owner && (c->flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL) &&
-		    pkt->l4proto == NFX_IPPROTO_TCP &&
-		    (pkt->tcp_flags & (NFX_TCP_SYN | NFX_TCP_ACK)) != NFX_TCP_SYN &&
-		    (e->flags & (FLOW_F_MIDSTREAM | FLOW_F_ADOPTED))) {
-			if ((e->flags & FLOW_F_ADOPTED) && nfx_cluster_is_live(c, c->self))
-				chosen = c->self;
-			else
-				skip = c->self;
-		}
-		if (!chosen) {
-			__u64 h = nfx_flow_hash(&k, secret);
-
-			chosen = nfx_cluster_hrw(c, h, skip);
-			if (!chosen && skip)	/* nobody else alive */
-				chosen = nfx_cluster_hrw(c, h, 0);
-		}
+		chosen = nfx_cluster_decide(c, e, pkt->l4proto, pkt->tcp_flags);
 		if (!chosen) {
 			nfx_cluster_count(NFX_CL_NO_OWNER);
 			return XDP_PASS;
