@@ -30,8 +30,11 @@ int nfx_cluster_off(struct nfx_link *link);
 int nfx_cluster_mark(struct nfx_cluster *c, __u8 id, bool alive);
 /* Counters summed over CPUs, out[NFX_CL_STAT_MAX]. */
 int nfx_cluster_stats(struct nfx_link *link, __u64 *out);
-/* Flows per owner id (owned[256]); owner 0 = not decided yet. */
-int nfx_cluster_owned(struct nfx_link *link, __u64 *owned);
+/*
+ * Flows per owner id (owned[256]); owner 0 = not decided yet. tcp_udp
+ * (NULL or [256]) counts only TCP and UDP flows, which conntrackd replicates.
+ */
+int nfx_cluster_owned(struct nfx_link *link, __u64 *owned, __u64 *tcp_udp);
 /* Id of the shared nfx_cluster map, to visit a namespace only once. */
 __u32 nfx_cluster_map_id(struct nfx_link *link);
 

@@ -272,7 +272,7 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 		      const char *name, struct nfx_link *link)
 {
 	const char *ctd = cli_str(cli_current, v, "conntrackd");
-	__u64 owned[256], st[NFX_CL_STAT_MAX], peer_flows = 0;
+	__u64 owned[256], tcp_udp[256], st[NFX_CL_STAT_MAX], peer_flows = 0, peer_repl = 0;
 	struct nfx_cluster c;
 	long long external = -1;
 	double age;
@@ -280,14 +280,16 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 	int i;
 
 	if (nfx_cluster_get(link, &c) || nfx_cluster_stats(link, st) ||
-	    nfx_cluster_owned(link, owned))
+	    nfx_cluster_owned(link, owned, tcp_udp))
 		return cli_fail(ctx, "%s: %s", name, nfx_errmsg());
 	for (i = 0; i < c.nmembers; i++)
 		if (nfx_cluster_is_live(&c, c.ids[i]) && (!slot || c.ids[i] < slot))
 			slot = c.ids[i];
 	for (i = 1; i < 256; i++)
-		if (i != c.self)
+		if (i != c.self) {
 			peer_flows += owned[i];
+			peer_repl += tcp_udp[i];
+		}
 	age = c.changed_ns ? (double)(nfx_now_ns() - c.changed_ns) / 1e9 : -1;
 	if (ctd)
 		external = conntrackd_external(ctd);
@@ -334,7 +336,8 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 		} else {
 			jw_obj_start(jw);
 			jw_ks64(jw, "replicated", external);
-			jw_ks64(jw, "lag_flows", (long long)peer_flows - external);
+			jw_ku64(jw, "peer_tcp_udp_flows", peer_repl);
+			jw_ks64(jw, "lag_flows", (long long)peer_repl - external);
 			jw_obj_end(jw);
 		}
 		jw_obj_end(jw);
@@ -367,8 +370,8 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 		if (external < 0)
 			printf("  sync: conntrackd -C %s -s gave no external cache figure\n", ctd);
 		else
-			printf("  sync: %lld flows replicated from peers, lag %lld flows\n",
-			       external, (long long)peer_flows - external);
+			printf("  sync: %lld flows replicated from peers, %llu peer TCP/UDP flows seen, lag %lld flows\n",
+			       external, (unsigned long long)peer_repl, (long long)peer_repl - external);
 	}
 	return 0;
 }

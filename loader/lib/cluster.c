@@ -143,20 +143,29 @@ int nfx_cluster_stats(struct nfx_link *link, __u64 *out)
 	return 0;
 }
 
+struct owner_count {
+	__u64 *all, *tcp_udp;
+};
+
 static int count_owner(const struct flow_entry *e, void *ctx)
 {
-	__u64 *owned = ctx;
+	struct owner_count *oc = ctx;
 
-	owned[e->owner]++;
+	oc->all[e->owner]++;
+	if (oc->tcp_udp && (e->key.proto == 6 || e->key.proto == 17))
+		oc->tcp_udp[e->owner]++;
 	return 0;
 }
 
-int nfx_cluster_owned(struct nfx_link *link, __u64 *owned)
+int nfx_cluster_owned(struct nfx_link *link, __u64 *owned, __u64 *tcp_udp)
 {
+	struct owner_count oc = { owned, tcp_udp };
 	int n;
 
 	memset(owned, 0, 256 * sizeof(*owned));
-	n = nfx_flows_foreach(link, count_owner, owned);
+	if (tcp_udp)
+		memset(tcp_udp, 0, 256 * sizeof(*tcp_udp));
+	n = nfx_flows_foreach(link, count_owner, &oc);
 	return n < 0 ? n : 0;
 }
 

@@ -18,7 +18,7 @@ NCONN=${CL_NCONN:-16}
 export CL_ADVERT=${CL_ADVERT:-0.3}
 
 cl_topology || { echo "# topology failed"; exit 1; }
-t_plan 18
+t_plan 19
 
 t_check "node 1 up" cl_node_up 1
 t_check "node 2 up" cl_node_up 2
@@ -79,6 +79,10 @@ TCP2=$(tcp_owned_by 1 2)
 
 # Let conntrackd replicate, then node 2 dies.
 sleep 1
+cl_nfx 1 -j cluster status --conntrackd "$CL_DIR/conntrackd-1.conf" >"$CL_DIR/st1s.json"
+echo "# node 1 sync: $(jq -c '.[0].sync' "$CL_DIR/st1s.json")"
+t_check "conntrackd replicated node 2's connections to node 1, no lag" \
+	test "$(jq '.[0].sync.replicated // -1' "$CL_DIR/st1s.json")" -ge "$TCP2" -a "$(jq '.[0].sync.lag_flows' "$CL_DIR/st1s.json")" -le 0
 cl_node_kill 2
 KILLED=$(date +%s.%N)
 t_check "survivor drops node 2 from the live set" cl_wait_alive "1" 10
