@@ -4,7 +4,7 @@
 #
 #   client --[brc]--+-- node A (nfx, id 1) --+--[brs]-- server
 #                   +-- node B (nfx, id 2) --+
-#                        A ==== sync link ==== B   (VRRP + conntrackd)
+#                        A ==[bry]== sync ==[bry]== B   (VRRP + conntrackd)
 #
 # Both nodes carry the same virtual MAC and addresses on each side. The
 # bridge ports of the nodes do not learn, so frames for the virtual MAC
@@ -235,7 +235,14 @@ cl_topology() {
 	ip -n "$NS_C" -6 route add default via $VIP_C6
 	ip -n "$NS_S" route add default via $VIP_S4
 	ip -n "$NS_S" -6 route add default via $VIP_S6
-	ip link add "ay$nfx_id" netns "$NS_A" type veth peer name "by$nfx_id" netns "$NS_B" || return 1
+	# The sync link goes through a switch too: a dead node's carrier loss
+	# is not seen by the survivor, which must notice the missing adverts.
+	ip -n "$NS_W" link add "bry$nfx_id" type bridge || return 1
+	ip -n "$NS_W" link set "bry$nfx_id" up
+	ip link add "ay$nfx_id" netns "$NS_A" type veth peer name "way$nfx_id" netns "$NS_W" || return 1
+	ip link add "by$nfx_id" netns "$NS_B" type veth peer name "wby$nfx_id" netns "$NS_W" || return 1
+	cl_bridge_port "way$nfx_id" "bry$nfx_id"
+	cl_bridge_port "wby$nfx_id" "bry$nfx_id"
 	ip -n "$NS_A" addr add $SYNC_A/24 dev "ay$nfx_id"
 	ip -n "$NS_B" addr add $SYNC_B/24 dev "by$nfx_id"
 	cl_node_sysctl 1 || return 1
