@@ -101,10 +101,12 @@ struct flow_entry {
 NFX_STATIC_ASSERT(sizeof(struct flow_entry) == 128, "flow_entry is 128 bytes");
 
 #ifndef __bpf__
+/* clang-format off */
 static const char *const flow_tcp_state_names[FLOW_TCP_STATE_MAX] = {
 	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
 	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",
 };
+/* clang-format on */
 #endif
 
 #endif /* NFX_FLOW_H */

@@ -13,8 +13,7 @@ int nfx_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int nfx_bpffs_ensure(void);
 
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
-int nfx_path(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int nfx_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Event channel internals (events.c, ctnl.c). */
 struct nfx_events;
