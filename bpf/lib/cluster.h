@@ -70,7 +70,7 @@ static __always_inline __u8 nfx_cluster_slot(const struct nfx_cluster *c)
 	__u8 slot = 0;
 	int i;
 
-NFX_UNROLL
+	NFX_UNROLL
 	for (i = 0; i < NFX_CLUSTER_MAX; i++) {
 		__u8 id = c->ids[i];
 
@@ -83,8 +83,8 @@ NFX_UNROLL
 }
 
 /* Pass if this node holds the neighbour slot, else drop; counted. */
-static __always_inline int nfx_cluster_slot_verdict(const struct nfx_cluster *c,
-						    __u32 pass_stat, __u32 drop_stat)
+static __always_inline int nfx_cluster_slot_verdict(const struct nfx_cluster *c, __u32 pass_stat,
+						    __u32 drop_stat)
 {
 	__u8 slot = nfx_cluster_slot(c);
 
@@ -105,7 +105,7 @@ static __always_inline bool nfx_cluster_is_vip(const struct nfx_cluster *c, __u8
 
 	if (!c->nvips)
 		return true;	/* none listed: every address on the link is virtual */
-NFX_UNROLL
+	NFX_UNROLL
 	for (i = 0; i < NFX_CLUSTER_VIPS; i++) {
 		const union nfx_addr *v = &c->vips[i];
 
@@ -113,9 +113,13 @@ NFX_UNROLL
 			break;
 		if (c->vip_family[i] != family)
 			continue;
-		if (family == NFX_AF_INET ? v->v4 == w[3] :
-		    (v->v6w[0] == w[0] && v->v6w[1] == w[1] &&
-		     v->v6w[2] == w[2] && v->v6w[3] == w[3]))
+		if (family == NFX_AF_INET) {
+			if (v->v4 == w[3])
+				return true;
+			continue;
+		}
+		if (v->v6w[0] == w[0] && v->v6w[1] == w[1] && v->v6w[2] == w[2] &&
+		    v->v6w[3] == w[3])
 			return true;
 	}
 	return false;
@@ -151,8 +155,8 @@ static __noinline int nfx_cluster_other(struct xdp_md *ctx, const struct nfx_pkt
 	if ((void *)(arp + 28) > data_end)
 		return XDP_PASS;
 	/* Ethernet/IPv4 request (RFC 826): hrd 1, pro 0x0800, hln 6, pln 4, op 1 */
-	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0 ||
-	    arp[4] != 6 || arp[5] != 4 || arp[6] != 0 || arp[7] != NFX_ARPOP_REQUEST)
+	if (arp[0] != 0 || arp[1] != 1 || arp[2] != 0x08 || arp[3] != 0 || arp[4] != 6 ||
+	    arp[5] != 4 || arp[6] != 0 || arp[7] != NFX_ARPOP_REQUEST)
 		return XDP_PASS;
 	__builtin_memcpy(&w[3], arp + 24, 4);	/* target protocol address */
 	if (!nfx_cluster_is_vip(c, NFX_AF_INET, w))
@@ -161,8 +165,7 @@ static __noinline int nfx_cluster_other(struct xdp_md *ctx, const struct nfx_pkt
 }
 
 /* IPv6 neighbour solicitation (RFC 4861 4.3): target after 4 reserved bytes. */
-static __noinline int nfx_cluster_ns(struct xdp_md *ctx, const struct nfx_cluster *c,
-				     __u32 off)
+static __noinline int nfx_cluster_ns(struct xdp_md *ctx, const struct nfx_cluster *c, __u32 off)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;

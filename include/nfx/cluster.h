@@ -63,9 +63,8 @@ enum nfx_cluster_stat {
 
 #ifndef __bpf__
 static const char *const nfx_cluster_stat_names[NFX_CL_STAT_MAX] = {
-	"owned", "foreign", "decided", "reowned", "taken_over",
-	"neigh_answer", "neigh_silent", "untracked_pass", "untracked_drop",
-	"no_owner",
+	"owned",	"foreign",	"decided",	  "reowned",	    "taken_over",
+	"neigh_answer", "neigh_silent", "untracked_pass", "untracked_drop", "no_owner",
 };
 #endif
 
@@ -92,14 +91,13 @@ static __always_inline __u64 nfx_cluster_mix(__u64 x)
  * skip (0: none) takes one node out of the vote. Returns 0 when no member
  * is alive.
  */
-static __always_inline __u8 nfx_cluster_hrw(const struct nfx_cluster *c, __u64 fhash,
-					     __u8 skip)
+static __always_inline __u8 nfx_cluster_hrw(const struct nfx_cluster *c, __u64 fhash, __u8 skip)
 {
 	__u64 best = 0;
 	__u8 owner = 0;
 	int i;
 
-NFX_UNROLL
+	NFX_UNROLL
 	for (i = 0; i < NFX_CLUSTER_MAX; i++) {
 		__u8 id = c->ids[i];
 		__u64 s;

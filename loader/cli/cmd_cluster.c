@@ -55,7 +55,8 @@ static int links_open(struct cli_ctx *ctx, const char *dev, struct cluster_links
 		id = nfx_cluster_map_id(link);
 		if (!id) {
 			nfx_link_close(link);
-			err = cli_fail(ctx, "%s: no nfx_cluster map (attached by an older nfx?)", name);
+			err = cli_fail(ctx, "%s: no nfx_cluster map (attached by an older nfx?)",
+				       name);
 			break;
 		}
 		for (j = 0; j < cl->n && ids[j] != id; j++)
@@ -121,8 +122,8 @@ static int parse_vips(struct cli_ctx *ctx, const char *s, struct nfx_cluster *c)
 }
 
 /* Build the new state from the old one and the arguments; 0 or exit code. */
-static int cluster_edit(struct cli_ctx *ctx, const struct cli_vals *v, const char *action,
-			int argc, char **argv, struct nfx_cluster *c)
+static int cluster_edit(struct cli_ctx *ctx, const struct cli_vals *v, const char *action, int argc,
+			char **argv, struct nfx_cluster *c)
 {
 	const char *key = cli_str(cli_current, v, "key");
 	const char *vips = cli_str(cli_current, v, "vips");
@@ -188,8 +189,8 @@ static int cluster_edit(struct cli_ctx *ctx, const struct cli_vals *v, const cha
 	return 0;
 }
 
-static int do_change(struct cli_ctx *ctx, const struct cli_vals *v, const char *action,
-		     int argc, char **argv)
+static int do_change(struct cli_ctx *ctx, const struct cli_vals *v, const char *action, int argc,
+		     char **argv)
 {
 	struct cluster_links cl;
 	struct nfx_cluster c, first;
@@ -217,9 +218,12 @@ static int do_change(struct cli_ctx *ctx, const struct cli_vals *v, const char *
 		struct nfx_link_info info;
 
 		for (i = 0; i < cl.n && !err; i++)
-			if (nfx_link_info(cl.link[i], &info) || !(info.features & NFX_FEAT_CT_KFUNCS))
-				err = cli_fail(ctx, "%s: --midstream kernel needs the conntrack kfuncs, which this attach does not use",
-					       cl.name[i]);
+			if (nfx_link_info(cl.link[i], &info) ||
+			    !(info.features & NFX_FEAT_CT_KFUNCS))
+				err = cli_fail(
+					ctx,
+					"%s: --midstream kernel needs the conntrack kfuncs, which this attach does not use",
+					cl.name[i]);
 		if (err)
 			goto out;
 	}
@@ -302,7 +306,8 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 		jw_ku64(jw, "generation", c.gen);
 		jw_kdouble(jw, "changed_age", age);
 		jw_ku64(jw, "neigh_slot", slot);
-		jw_kstr(jw, "midstream", c.flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL ? "kernel" : "hash");
+		jw_kstr(jw, "midstream",
+			c.flags & NFX_CLUSTER_F_MIDSTREAM_KERNEL ? "kernel" : "hash");
 		jw_key(jw, "members");
 		jw_arr_start(jw);
 		for (i = 0; i < c.nmembers; i++) {
@@ -351,8 +356,8 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 	for (i = 0; i < c.nmembers; i++)
 		printf("  %-6u %-6s %-6s %llu%s\n", c.ids[i],
 		       nfx_cluster_is_live(&c, c.ids[i]) ? "yes" : "no",
-		       c.ids[i] == slot ? "yes" : "",
-		       (unsigned long long)owned[c.ids[i]], c.ids[i] == c.self ? "  (this node)" : "");
+		       c.ids[i] == slot ? "yes" : "", (unsigned long long)owned[c.ids[i]],
+		       c.ids[i] == c.self ? "  (this node)" : "");
 	printf("  undecided flows %llu\n", (unsigned long long)owned[0]);
 	for (i = 0; i < c.nvips && i < NFX_CLUSTER_VIPS; i++) {
 		char buf[64];
@@ -371,7 +376,8 @@ static int status_one(struct cli_ctx *ctx, const struct cli_vals *v, struct json
 			printf("  sync: conntrackd -C %s -s gave no external cache figure\n", ctd);
 		else
 			printf("  sync: %lld flows replicated from peers, %llu peer TCP/UDP flows seen, lag %lld flows\n",
-			       external, (unsigned long long)peer_repl, (long long)peer_repl - external);
+			       external, (unsigned long long)peer_repl,
+			       (long long)peer_repl - external);
 	}
 	return 0;
 }
@@ -413,10 +419,10 @@ static int do_cluster(struct cli_ctx *ctx, const struct cli_vals *v, int argc, c
 			return cli_usage(ctx, "off takes no node ids");
 		return do_change(ctx, v, action, 0, NULL);
 	}
-	if (!strcmp(action, "set-members") || !strcmp(action, "join") ||
-	    !strcmp(action, "leave"))
+	if (!strcmp(action, "set-members") || !strcmp(action, "join") || !strcmp(action, "leave"))
 		return do_change(ctx, v, action, argc - 1, argv + 1);
-	return cli_usage(ctx, "unknown action '%s' (set-members, join, leave, off, status)", action);
+	return cli_usage(ctx, "unknown action '%s' (set-members, join, leave, off, status)",
+			 action);
 }
 
 static const char *const midstream_choices[] = { "hash", "kernel", NULL };
@@ -429,13 +435,13 @@ static const struct cli_opt cluster_opts[] = {
 	  "TCP flows first seen mid-stream: hash (like new ones) or kernel (ours only if in conntrack)",
 	  midstream_choices },
 	{ "dev", 'd', CLI_STR, "IFNAME", "act through this link (default: every attached link)" },
-	{ "conntrackd", 0, CLI_STR, "CONF", "status: read replication figures from this conntrackd" },
+	{ "conntrackd", 0, CLI_STR, "CONF",
+	  "status: read replication figures from this conntrackd" },
 	{ NULL },
 };
 
 const struct cli_cmd cli_cluster_cmds[] = {
 	{ "cluster", "set-members|join|leave ID... | off | status",
-	  "active-active cluster membership and flow ownership",
-	  cluster_opts, 1, -1, do_cluster },
+	  "active-active cluster membership and flow ownership", cluster_opts, 1, -1, do_cluster },
 	{ NULL },
 };

@@ -135,7 +135,8 @@ int nfx_cluster_stats(struct nfx_link *link, __u64 *out)
 		return nfx_err(-ERANGE, "cannot size per-CPU values for %d CPUs", ncpu);
 	for (i = 0; i < NFX_CL_STAT_MAX; i++) {
 		if (bpf_map_lookup_elem(fd, &i, vals))
-			return nfx_err(-errno, "cannot read nfx_cluster_stats: %s", strerror(errno));
+			return nfx_err(-errno, "cannot read nfx_cluster_stats: %s",
+				       strerror(errno));
 		out[i] = 0;
 		for (c = 0; c < ncpu; c++)
 			out[i] += vals[c];

@@ -59,7 +59,8 @@ static void emit(const char *metric, double nfx, const char *peer, double peer_v
 
 	if (!out || !(f = fopen(out, "a")))
 		return;
-	fprintf(f, "{\"bench\":\"cluster\",\"metric\":\"%s\",\"unit\":\"ns/pkt\",\"nfx\":%.2f,"
+	fprintf(f,
+		"{\"bench\":\"cluster\",\"metric\":\"%s\",\"unit\":\"ns/pkt\",\"nfx\":%.2f,"
 		"\"peer\":\"%s\",\"peer_value\":%.2f,\"ratio\":%.3f,\"note\":\"%s\"}\n",
 		metric, nfx, peer, peer_v, nfx > 0 ? peer_v / nfx : 0, note);
 	fclose(f);
@@ -87,7 +88,8 @@ static int set_cluster(struct nfx_xdp_bpf *skel, bool on, __u8 self)
 int main(int argc, char **argv)
 {
 	struct nfx_xdp_bpf *skel;
-	struct pkt_spec data = PKT_TCP4("192.0.2.10", 40000, "198.51.100.20", 443, PKT_ACK | PKT_PSH);
+	struct pkt_spec data =
+		PKT_TCP4("192.0.2.10", 40000, "198.51.100.20", 443, PKT_ACK | PKT_PSH);
 	uint8_t frame[256];
 	size_t len;
 	int opt, fd;
@@ -111,7 +113,8 @@ int main(int argc, char **argv)
 	data.payload_len = sizeof(payload);
 	{
 		struct pkt_spec syn = PKT_TCP4("192.0.2.10", 40000, "198.51.100.20", 443, PKT_SYN);
-		struct pkt_spec sa = PKT_TCP4("198.51.100.20", 443, "192.0.2.10", 40000, PKT_SYN | PKT_ACK);
+		struct pkt_spec sa =
+			PKT_TCP4("198.51.100.20", 443, "192.0.2.10", 40000, PKT_SYN | PKT_ACK);
 		struct pkt_spec ack = PKT_TCP4("192.0.2.10", 40000, "198.51.100.20", 443, PKT_ACK);
 
 		/* Node 1 of {1, 2}: the flow is decided on its SYN. */
@@ -135,18 +138,18 @@ int main(int argc, char **argv)
 	set_cluster(skel, true, e.owner == 1 ? 2 : 1);
 	t_foreign = time_prog(fd, frame, len, &rv_foreign);
 	if (rv_off != 2 || rv_own != 2 || rv_foreign != 1) {
-		fprintf(stderr, "bench_cluster: verdicts %u/%u/%u, want pass/pass/drop\n",
-			rv_off, rv_own, rv_foreign);
+		fprintf(stderr, "bench_cluster: verdicts %u/%u/%u, want pass/pass/drop\n", rv_off,
+			rv_own, rv_foreign);
 		return 1;
 	}
 
 	printf("cluster ownership check, established TCP flow via BPF_PROG_TEST_RUN (%u repeats, median of 5)\n",
 	       repeat);
 	printf("  %-44s %8.1f ns/pkt\n", "pipeline, cluster stage off", t_off);
-	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, this node owns the flow (pass)", t_own,
-	       t_own - t_off);
-	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, the peer owns the flow (drop)", t_foreign,
-	       t_foreign - t_off);
+	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, this node owns the flow (pass)",
+	       t_own, t_own - t_off);
+	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, the peer owns the flow (drop)",
+	       t_foreign, t_foreign - t_off);
 	emit("owned_packet", t_own, "same pipeline, cluster stage off", t_off,
 	     "established TCP flow owned by this node; difference = ownership check");
 	emit("foreign_packet", t_foreign, "same pipeline, cluster stage off", t_off,

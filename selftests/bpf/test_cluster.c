@@ -83,8 +83,8 @@ static __u8 expected_owner(const struct nfx_cluster *c, int fam, const char *src
 
 	nfx_addr_parse(src, &a);
 	nfx_addr_parse(dst, &b);
-	nfx_flow_key_make(&k, fam == 4 ? NFX_AF_INET : NFX_AF_INET6, 6, 0,
-			  &a, htons(sp), &b, htons(dp));
+	nfx_flow_key_make(&k, fam == 4 ? NFX_AF_INET : NFX_AF_INET6, 6, 0, &a, htons(sp), &b,
+			  htons(dp));
 	return nfx_cluster_hrw(c, nfx_flow_hash(&k, test_key), 0);
 }
 
@@ -146,7 +146,8 @@ TEST(off_passes_everything)
 
 	ASSERT_TRUE(skel, "load");
 	ASSERT_EQ(run(skel, &s), PASS, "no cluster configured: pass");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "198.51.100.1", 80, &e, NULL), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "198.51.100.1", 80, &e, NULL), 0,
+		  "entry");
 	ASSERT_EQ(e.owner, 0, "no owner without a cluster");
 	nfx_xdp_bpf__destroy(skel);
 }
@@ -164,9 +165,13 @@ static void split_and_agree(int fam)
 	memcpy(c.key, test_key, sizeof(c.key));
 	c.live[0] = (1 << 1) | (1 << 2);
 	for (i = 0; i < FLOWS; i++) {
-		struct pkt_spec syn = { .family = fam, .proto = 6, .dst = srv, .dport = 80,
-					.tcp_flags = PKT_SYN };
-		struct pkt_spec synack = { .family = fam, .proto = 6, .src = srv, .sport = 80,
+		struct pkt_spec syn = {
+			.family = fam, .proto = 6, .dst = srv, .dport = 80, .tcp_flags = PKT_SYN
+		};
+		struct pkt_spec synack = { .family = fam,
+					   .proto = 6,
+					   .src = srv,
+					   .sport = 80,
 					   .tcp_flags = PKT_SYN | PKT_ACK };
 		char cli[64];
 		uint16_t cp;
@@ -185,9 +190,11 @@ static void split_and_agree(int fam)
 		ASSERT_TRUE(who == 1 || who == 2, "exactly one node passes the SYN");
 		ASSERT_EQ(back, who, "the reply goes through the same node");
 		ASSERT_EQ(who, expected_owner(&c, fam, cli, cp, srv, 80), "HRW owner");
-		ASSERT_EQ(xdp_test_flow(nd.skel[0], fam, 6, cli, cp, srv, 80, &e, NULL), 0, "entry on node 1");
+		ASSERT_EQ(xdp_test_flow(nd.skel[0], fam, 6, cli, cp, srv, 80, &e, NULL), 0,
+			  "entry on node 1");
 		ASSERT_EQ(e.owner, who, "owner stored on node 1");
-		ASSERT_EQ(xdp_test_flow(nd.skel[1], fam, 6, cli, cp, srv, 80, &e, NULL), 0, "entry on node 2");
+		ASSERT_EQ(xdp_test_flow(nd.skel[1], fam, 6, cli, cp, srv, 80, &e, NULL), 0,
+			  "entry on node 2");
 		ASSERT_EQ(e.owner, who, "owner stored on node 2");
 		if (who > 0)
 			per[who]++;
@@ -201,8 +208,14 @@ static void split_and_agree(int fam)
 	nodes_free(&nd);
 }
 
-TEST(v4_flows_split_both_directions_agree) { split_and_agree(4); }
-TEST(v6_flows_split_both_directions_agree) { split_and_agree(6); }
+TEST(v4_flows_split_both_directions_agree)
+{
+	split_and_agree(4);
+}
+TEST(v6_flows_split_both_directions_agree)
+{
+	split_and_agree(6);
+}
 
 /* Establish FLOWS connections on all nodes; owner[i] gets each flow's owner. */
 static void establish(struct nodes *nd, int first, int count, int *owner)
@@ -220,8 +233,12 @@ static void establish(struct nodes *nd, int first, int count, int *owner)
 		p.tcp_flags = PKT_SYN;
 		owner[i] = deliver(nd, &p);
 		{
-			struct pkt_spec r = { .family = 4, .proto = 6, .src = "198.51.100.1",
-					      .sport = 80, .dst = cli, .dport = cp,
+			struct pkt_spec r = { .family = 4,
+					      .proto = 6,
+					      .src = "198.51.100.1",
+					      .sport = 80,
+					      .dst = cli,
+					      .dport = cp,
 					      .tcp_flags = PKT_SYN | PKT_ACK };
 
 			ASSERT_EQ(deliver(nd, &r), owner[i], "SYN-ACK through the same owner");
@@ -289,7 +306,10 @@ TEST(dead_owner_flows_taken_over)
 	set_cluster(nd.skel[0], 1, two, 2, one, 1, NULL, NULL);
 	foreign_before = cl_stat(nd.skel[0], NFX_CL_FOREIGN);
 	for (i = 0; i < FLOWS; i++) {
-		struct pkt_spec p = { .family = 4, .proto = 6, .dst = "198.51.100.1", .dport = 80,
+		struct pkt_spec p = { .family = 4,
+				      .proto = 6,
+				      .dst = "198.51.100.1",
+				      .dport = 80,
 				      .tcp_flags = PKT_ACK };
 		char cli[32];
 		uint16_t cp;
@@ -299,14 +319,16 @@ TEST(dead_owner_flows_taken_over)
 		p.src = cli;
 		p.sport = cp;
 		wrong += run(nd.skel[0], &p) != PASS;
-		ASSERT_EQ(xdp_test_flow(nd.skel[0], 4, 6, cli, cp, "198.51.100.1", 80, &e, NULL), 0, "entry");
+		ASSERT_EQ(xdp_test_flow(nd.skel[0], 4, 6, cli, cp, "198.51.100.1", 80, &e, NULL), 0,
+			  "entry");
 		ASSERT_EQ(e.owner, 1, "every flow owned by the survivor");
 		ASSERT_EQ(e.tcp_state, FLOW_TCP_ESTABLISHED, "state kept through the takeover");
 	}
 	ASSERT_EQ(wrong, 0, "survivor passes every flow");
 	ASSERT_EQ(cl_stat(nd.skel[0], NFX_CL_REOWNED), of2, "re-owned = flows of the dead node");
 	ASSERT_EQ(cl_stat(nd.skel[0], NFX_CL_TAKEN_OVER), of2, "all taken over here");
-	ASSERT_EQ(cl_stat(nd.skel[0], NFX_CL_FOREIGN), foreign_before, "nothing dropped after the death");
+	ASSERT_EQ(cl_stat(nd.skel[0], NFX_CL_FOREIGN), foreign_before,
+		  "nothing dropped after the death");
 	nodes_free(&nd);
 }
 
@@ -341,9 +363,13 @@ static int arp_deliver(struct nodes *nd, const char *target, bool reply)
 static int ns_deliver(struct nodes *nd, const char *target, int type)
 {
 	uint8_t tgt[16];
-	struct pkt_spec p = { .family = 6, .proto = 58, .src = "2001:db8::1",
-			      .dst = "ff02::1:ff00:fe", .icmp_type = type,
-			      .payload = tgt, .payload_len = 16 };
+	struct pkt_spec p = { .family = 6,
+			      .proto = 58,
+			      .src = "2001:db8::1",
+			      .dst = "ff02::1:ff00:fe",
+			      .icmp_type = type,
+			      .payload = tgt,
+			      .payload_len = 16 };
 
 	inet_pton(AF_INET6, target, tgt);
 	return deliver(nd, &p);
@@ -356,7 +382,8 @@ TEST(one_node_answers_arp_and_nd)
 
 	ASSERT_TRUE(nodes_load(&nd, 2), "load two nodes");
 	set_all(&nd, two, 2, two, 2);
-	ASSERT_EQ(arp_deliver(&nd, "192.0.2.254", false), 1, "ARP for the VIP: lowest live node only");
+	ASSERT_EQ(arp_deliver(&nd, "192.0.2.254", false), 1,
+		  "ARP for the VIP: lowest live node only");
 	ASSERT_EQ(arp_deliver(&nd, "192.0.2.77", false), -1, "ARP for another address: every node");
 	ASSERT_EQ(arp_deliver(&nd, "192.0.2.254", true), -1, "ARP replies reach every node");
 	ASSERT_EQ(ns_deliver(&nd, "2001:db8::fe", 135), 1, "NS for the VIP: lowest live node only");
@@ -379,10 +406,19 @@ TEST(untracked_packets_forwarded_once)
 {
 	static const __u8 two[] = { 1, 2 };
 	struct nodes nd = {};
-	struct pkt_spec frag = { .family = 6, .proto = 17, .src = "2001:db8::1", .dst = "2001:db8:1::1",
-				 .sport = 1, .dport = 2, .frag_later = true };
-	struct pkt_spec err = { .family = 4, .proto = 1, .src = "192.0.2.1", .dst = "198.51.100.1",
-				.icmp_type = 3, .icmp_code = 1 };
+	struct pkt_spec frag = { .family = 6,
+				 .proto = 17,
+				 .src = "2001:db8::1",
+				 .dst = "2001:db8:1::1",
+				 .sport = 1,
+				 .dport = 2,
+				 .frag_later = true };
+	struct pkt_spec err = { .family = 4,
+				.proto = 1,
+				.src = "192.0.2.1",
+				.dst = "198.51.100.1",
+				.icmp_type = 3,
+				.icmp_code = 1 };
 
 	ASSERT_TRUE(nodes_load(&nd, 2), "load two nodes");
 	set_all(&nd, two, 2, two, 2);
@@ -411,7 +447,8 @@ TEST(midstream_kernel_mode_leaves_unknown_flows_to_peers)
 		struct pkt_spec p = PKT_TCP4("192.0.2.1", 2000 + i, "198.51.100.1", 80, PKT_ACK);
 
 		ASSERT_EQ(run(skel, &p), DROP, "mid-stream without kernel state: dropped");
-		ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 2000 + i, "198.51.100.1", 80, &e, NULL),
+		ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 2000 + i, "198.51.100.1", 80, &e,
+					NULL),
 			  0, "entry");
 		ASSERT_EQ(e.owner, 2, "owned by the other node");
 	}
