@@ -73,7 +73,12 @@ int nfx_cluster_set(struct nfx_link *link, struct nfx_cluster *c)
 	c->gen = old.gen + 1;
 	c->changed_ns = nfx_now_ns();
 	c->flags |= NFX_CLUSTER_F_ON;
-	/* One value, one syscall: the datapath never sees a half-written list. */
+	/*
+	 * One syscall, but an array update copies into the live value: a
+	 * packet racing it may read old and new fields mixed. Only decisions
+	 * taken during those microseconds can be affected (the same window as
+	 * nodes learning a change at different times); stored owners are not.
+	 */
 	if (bpf_map_update_elem(fd, &zero, c, BPF_ANY))
 		return nfx_err(-errno, "cannot write nfx_cluster: %s", strerror(errno));
 	return 0;
