@@ -18,7 +18,7 @@ NCONN=${CL_NCONN:-16}
 export CL_ADVERT=${CL_ADVERT:-0.3}
 
 cl_topology || { echo "# topology failed"; exit 1; }
-t_plan 19
+t_plan 22
 
 t_check "node 1 up" cl_node_up 1
 t_check "node 2 up" cl_node_up 2
@@ -120,4 +120,13 @@ t_check "returned node owns new flows" test "$(jq '.[0].owned_flows' "$CL_DIR/st
 neigh_replies
 t_eq "ARP after the return: one reply per request" "$NEIGH_REP4" "$NEIGH_REQ4"
 t_eq "ND after the return: one advertisement per solicitation" "$NEIGH_REP6" "$NEIGH_REQ6"
+
+# --- bad input changes nothing ---------------------------------------------
+GEN=$(cl_nfx 1 -j cluster status | jq '.[0].generation')
+cl_nfx 1 cluster set-members --key zz 1 2 2>"$CL_DIR/err1"
+t_eq "bad --key: usage error" "$?" 2
+cl_nfx 1 cluster join 0 300 2>/dev/null
+t_eq "bad node ids: usage error" "$?" 2
+t_eq "membership unchanged by rejected commands" \
+	"$(cl_nfx 1 -j cluster status | jq '.[0].generation')/$(cl_alive 1)" "$GEN/1 2"
 t_done
