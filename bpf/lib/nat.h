@@ -62,33 +62,48 @@ static __always_inline void nat_undo(struct xdp_md *ctx, const struct nfx_pkt *p
 /* Before the flow stage. Returns enum nfx_nat_verdict. */
 __noinline int nfx_nat_pre(struct xdp_md *ctx, struct nfx_pkt *pkt, int res, __u16 zone)
 {
-	struct nat_scratch *s = nat_scratch_get();
+	struct nfx_nat_conf *conf;
+	struct nat_scratch *s;
+	__u32 zero = 0, active;
 
-	if (!s || !pkt)
+	/* IPv4 leaves at once; nfx_nat_post() does not look at the state then. */
+	if (!pkt || pkt->family != NFX_AF_INET6)
+		return NFX_NAT_PASS;
+	s = nat_scratch_get();
+	if (!s)
 		return NFX_NAT_PASS;
 	s->nx.active = 0;
 	s->undo = NAT_UNDO_NONE;
 	s->verdict = NFX_NAT_PASS;
-	if (pkt->family != NFX_AF_INET6)
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (!conf)
 		return NFX_NAT_PASS;
-	s->verdict = nfx_npt_stage(ctx, pkt, res, s);
-	if (s->verdict == NFX_NAT_PASS && npt_is_icmp_error(pkt, res))
+	active = conf->active;
+	if (!active)
+		return NFX_NAT_PASS;	/* no binding, no rule: nothing to look up */
+	if (active & NFX_NAT_ACTIVE_NPT)
+		s->verdict = nfx_npt_stage(ctx, pkt, res, s);
+	if (s->verdict != NFX_NAT_PASS || !(active & NFX_NAT_ACTIVE_NAT66))
+		return s->verdict;
+	if (npt_is_icmp_error(pkt, res))
 		s->verdict = nfx_nat66_icmp_err(ctx, pkt, zone, s);
-	else if (s->verdict == NFX_NAT_PASS)
+	else
 		s->verdict = nfx_nat66_out(ctx, pkt, res, zone, s);
 	return s->verdict;
 }
 
 /* After the flow stage: the XDP action for the packet. */
-__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e,
-			    int dir)
+__noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow_entry *e, int dir)
 {
-	struct nat_scratch *s = nat_scratch_get();
+	struct nat_scratch *s;
 	struct nfx_nat_conf *conf;
 	__u32 zero = 0;
 	int v, rc;
 
-	if (!s || !pkt || pkt->family != NFX_AF_INET6)
+	if (!pkt || pkt->family != NFX_AF_INET6)
+		return XDP_PASS;
+	s = nat_scratch_get();
+	if (!s)
 		return XDP_PASS;
 	if (s->verdict == NFX_NAT_DROP)
 		return XDP_DROP;
@@ -110,9 +125,13 @@ __noinline int nfx_nat_post(struct xdp_md *ctx, struct nfx_pkt *pkt, struct flow
 		nat_undo(ctx, pkt, s);
 		return XDP_PASS;
 	}
-	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
-	if (rc != BPF_FIB_LKUP_RET_SUCCESS || !conf || conf->fwd != NFX_FWD_XDP)
+	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
 		return XDP_PASS;	/* unknown route or neighbour: the kernel resolves it */
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (!conf)
+		return XDP_PASS;
+	if (conf->fwd != NFX_FWD_XDP)
+		return XDP_PASS;
 	return nfx_redirect6(ctx, &s->fib);
 }
 #endif /* __bpf__ */

@@ -59,8 +59,8 @@ static __always_inline void nat66_count(__u32 id, int what)
  * echo packet and patch the transport checksum incrementally (RFC 1624,
  * eqn. 3): the address is in the pseudo-header, the port in the header.
  */
-static __always_inline int nat66_rewrite(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-					 bool src, const union nfx_addr *na, __be16 nport,
+static __always_inline int nat66_rewrite(struct xdp_md *ctx, const struct nfx_pkt *pkt, bool src,
+					 const union nfx_addr *na, __be16 nport,
 					 struct nat_scratch *s)
 {
 	void *data = (void *)(long)ctx->data;
@@ -129,8 +129,8 @@ static long nat66_probe(__u32 i, void *unused)
 	if (!s || !cfg || !s->range)
 		return 1;
 	port = bpf_htons((__u16)(s->port_lo + (__u32)((s->base + i) % s->range)));
-	dir = nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, s->zone, &s->masq, port,
-				&s->dst, s->echo ? port : s->dport);
+	dir = nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, s->zone, &s->masq, port, &s->dst,
+				s->echo ? port : s->dport);
 	h = nfx_flow_hash(&s->key, s->secret);
 	e = bpf_map_lookup_elem(&nfx_flows, &h);
 	if (!e)
@@ -189,8 +189,8 @@ static __always_inline int nfx_nat66_out(struct xdp_md *ctx, struct nfx_pkt *pkt
 	s->secret[0] = hash_key[0];
 	s->secret[1] = hash_key[1];
 	/* The candidate sequence is a keyed function of the inside tuple. */
-	nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, zone, &s->src, s->sport,
-			  &s->dst, s->dport);
+	nfx_flow_key_make(&s->key, NFX_AF_INET6, s->proto, zone, &s->src, s->sport, &s->dst,
+			  s->dport);
 	s->base = nfx_flow_hash(&s->key, s->secret);
 	s->now = bpf_ktime_get_ns();
 	bpf_loop(NAT66_PROBES, nat66_probe, &unused, 0);

@@ -153,8 +153,8 @@ static __always_inline void npt_count(__u32 id, int what, __u64 bytes)
 static __always_inline bool npt_is_icmp_error(const struct nfx_pkt *pkt, int res)
 {
 	/* destination unreachable, packet too big, time exceeded, parameter problem */
-	return res == NFX_PARSE_L4 && pkt->l4proto == NFX_IPPROTO_ICMPV6 &&
-	       pkt->icmp_type >= 1 && pkt->icmp_type <= 4;
+	return res == NFX_PARSE_L4 && pkt->l4proto == NFX_IPPROTO_ICMPV6 && pkt->icmp_type >= 1 &&
+	       pkt->icmp_type <= 4;
 }
 
 /*
@@ -163,9 +163,8 @@ static __always_inline bool npt_is_icmp_error(const struct nfx_pkt *pkt, int res
  * address), outbound ones the packet it received (its destination is an
  * inside address). Returns 1 rewritten, 0 nothing to do, -1 untranslatable.
  */
-static __always_inline int npt_icmp_quote(void *data, void *data_end,
-					  const struct nfx_pkt *pkt, bool inbound,
-					  struct nat_scratch *s)
+static __always_inline int npt_icmp_quote(void *data, void *data_end, const struct nfx_pkt *pkt,
+					  bool inbound, struct nat_scratch *s)
 {
 	__u32 off = pkt->payload_off;
 	struct npt_binding *b;

@@ -165,7 +165,13 @@ static __always_inline int nfx_parse_ipv4(void *data, void *data_end, struct nfx
 		return NFX_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
 	tot = nfx_ntohs(iph->tot_len);
-	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen || (void *)iph + tot > data_end)
+	/*
+	 * Lengths are checked as offsets against the frame length, not as
+	 * pointers: the 6.1 verifier loses the bounds of a byte-swapped
+	 * length and rejects pointer arithmetic with it.
+	 */
+	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen ||
+	    (__u32)pkt->l3_off + tot > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET;
@@ -199,7 +205,8 @@ static __always_inline int nfx_parse_ipv6(void *data, void *data_end, struct nfx
 		return NFX_PARSE_MALFORMED;
 	plen = nfx_ntohs(ip6h->payload_len);
 	/* Jumbograms (payload_len 0) never cross an Ethernet link. */
-	if (ip6h->version != 6 || plen == 0 || cur + plen > data_end)
+	if (ip6h->version != 6 || plen == 0 ||
+	    (__u32)pkt->l3_off + sizeof(*ip6h) + plen > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET6;

@@ -62,13 +62,14 @@ enum flow_tcp_state {
 
 /*
  * NAT state kept in the entry, so a translated connection is still found
- * with the one lookup (the key is always the pre-translation tuple of the
- * side the table sees).
+ * with the one lookup from both sides: the key is the tuple as the outside
+ * sees it (masquerade address and port), and flow_nat holds the other
+ * endpoint of the translation, the inside one (bpf/lib/nat66.h).
  */
 struct flow_nat {
-	__be32 addr[4];		/* translated address (v4 mapped like nfx_addr) */
-	__be16 port;		/* translated port (or ICMP id) */
-	__u8 kind;		/* 0 none, else enum nfx_nat_kind */
+	__be32 addr[4];		/* inside address (v4 mapped like nfx_addr) */
+	__be16 port;		/* inside port (or ICMP id) */
+	__u8 kind;		/* 0 none, else enum nfx_nat_kind (include/nfx/npt.h) */
 	__u8 pad;
 };
 

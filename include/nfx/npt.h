@@ -108,8 +108,15 @@ enum nfx_fwd_mode {
 /* Shared NAT settings (map nfx_nat_conf, one entry). */
 struct nfx_nat_conf {
 	__u32 fwd;		/* enum nfx_fwd_mode */
-	__u32 pad;
+	__u32 active;		/* NFX_NAT_ACTIVE_*: which tables hold entries */
 };
+
+/*
+ * Kept by the loader after every change, so IPv6 traffic of a namespace
+ * without bindings or rules skips the prefix-table lookups altogether.
+ */
+#define NFX_NAT_ACTIVE_NPT (1u << 0)
+#define NFX_NAT_ACTIVE_NAT66 (1u << 1)
 
 /* Network-order 16-bit word to host order and back. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
@@ -154,7 +161,7 @@ static __always_inline __u16 npt_addr_sum(const union nfx_addr *a)
 	__u64 s = 0;
 	int i;
 
-NPT_NO_UNROLL
+	NPT_NO_UNROLL
 	for (i = 0; i < 4; i++)
 		s += npt_w32(a->v6w[i]);
 	s = (s & 0xffffffffull) + (s >> 32);
@@ -169,7 +176,7 @@ static __always_inline void npt_prefix_mask(union nfx_addr *a, __u32 plen)
 {
 	int i;
 
-NPT_NO_UNROLL
+	NPT_NO_UNROLL
 	for (i = 0; i < 16; i++) {
 		int bits = (int)plen - 8 * i;
 
@@ -193,8 +200,7 @@ static __always_inline bool npt_prefix_is_clean(const union nfx_addr *a, __u32 p
  * Adjustment that maps addresses of prefix from to prefix to (both
  * already masked): sum(from) - sum(to) (RFC 6296 §3.1).
  */
-static __always_inline __u16 npt_adjustment(const union nfx_addr *from,
-					    const union nfx_addr *to)
+static __always_inline __u16 npt_adjustment(const union nfx_addr *from, const union nfx_addr *to)
 {
 	return npt_csum_sub(npt_addr_sum(from), npt_addr_sum(to));
 }
@@ -213,7 +219,7 @@ static __always_inline int npt_adj_word(const union nfx_addr *a, __u32 plen)
 
 	if (plen <= 48)
 		return a->w[3] == 0xffff ? -1 : 3;
-NPT_NO_UNROLL
+	NPT_NO_UNROLL
 	for (i = 4; i < 8; i++)
 		if (a->w[i] != 0xffff)
 			return i;
@@ -225,14 +231,14 @@ NPT_NO_UNROLL
  * and adj goes into the word npt_adj_word() picks. Returns 0, or -1 with
  * a untouched when the address is untranslatable.
  */
-static __always_inline int npt_translate(union nfx_addr *a, const union nfx_addr *to,
-					 __u32 plen, __u16 adj)
+static __always_inline int npt_translate(union nfx_addr *a, const union nfx_addr *to, __u32 plen,
+					 __u16 adj)
 {
 	union nfx_addr r = *a;
 	__u16 w;
 	int i, idx;
 
-NPT_NO_UNROLL
+	NPT_NO_UNROLL
 	for (i = 0; i < 8; i++) {
 		int bits = (int)plen - 16 * i;
 		__u16 keep;
@@ -240,8 +246,7 @@ NPT_NO_UNROLL
 		if (bits <= 0)
 			break;
 		keep = bits >= 16 ? 0 : (__u16)(0xffff >> bits);
-		r.w[i] = (r.w[i] & npt_w(keep)) |
-			 (to->w[i] & npt_w((__u16)~keep));
+		r.w[i] = (r.w[i] & npt_w(keep)) | (to->w[i] & npt_w((__u16)~keep));
 	}
 	idx = npt_adj_word(&r, plen);
 	if (idx < 0)

@@ -25,11 +25,15 @@ struct nat_cmd {
 
 static int nat_open(struct cli_ctx *ctx, const char *ifname, struct nat_cmd *nc)
 {
-	if (nfx_link_open(ifname, ctx->pin_root, &nc->link))
-		return cli_fail(ctx, "%s (attach nfx to %s first)", nfx_errmsg(), ifname);
+	memset(nc, 0, sizeof(*nc));
+	if (nfx_link_open(ifname, ctx->pin_root, &nc->link)) {
+		cli_fail(ctx, "%s (attach nfx to %s first)", nfx_errmsg(), ifname);
+		return CLI_EXIT_FAIL;
+	}
 	if (nfx_nat_maps(nc->link, &nc->maps)) {
+		cli_fail(ctx, "%s", nfx_errmsg());
 		nfx_link_close(nc->link);
-		return cli_fail(ctx, "%s", nfx_errmsg());
+		return CLI_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -40,13 +44,17 @@ static int nat_open_any(struct cli_ctx *ctx, int argc, char **argv, struct nat_c
 	char **links;
 	int err;
 
+	memset(nc, 0, sizeof(*nc));
 	if (argc)
 		return nat_open(ctx, argv[0], nc);
-	if (nfx_links_list(ctx->pin_root, &links) < 0)
-		return cli_fail(ctx, "%s", nfx_errmsg());
+	if (nfx_links_list(ctx->pin_root, &links) < 0) {
+		cli_fail(ctx, "%s", nfx_errmsg());
+		return CLI_EXIT_FAIL;
+	}
 	if (!links[0]) {
 		nfx_links_free(links);
-		return cli_fail(ctx, "nfx is not attached to any link");
+		cli_fail(ctx, "nfx is not attached to any link");
+		return CLI_EXIT_FAIL;
 	}
 	err = nat_open(ctx, links[0], nc);
 	nfx_links_free(links);
@@ -293,7 +301,8 @@ static int follow_watch(struct cli_ctx *ctx, struct nat_cmd *nc, const struct nf
 			break;
 		}
 		if (outside_len_of(nc, in, &cur) < 0) {
-			ret = cli_fail(ctx, "the binding of %s was removed", nfx_prefix6_str(in, s1, sizeof(s1)));
+			ret = cli_fail(ctx, "the binding of %s was removed",
+				       nfx_prefix6_str(in, s1, sizeof(s1)));
 			break;
 		}
 		/* No global address any more: keep translating to the last prefix. */
@@ -306,7 +315,8 @@ static int follow_watch(struct cli_ctx *ctx, struct nat_cmd *nc, const struct nf
 			continue;
 		}
 		printf("%s: outside %s -> %s\n", nfx_prefix6_str(in, s1, sizeof(s1)),
-		       nfx_prefix6_str(&cur, s2, sizeof(s2)), nfx_prefix6_str(&next, s1, sizeof(s1)));
+		       nfx_prefix6_str(&cur, s2, sizeof(s2)),
+		       nfx_prefix6_str(&next, s1, sizeof(s1)));
 		fflush(stdout);
 	}
 out:
@@ -331,10 +341,13 @@ static int npt_follow(struct cli_ctx *ctx, int argc, char **argv, bool watch)
 	so = word_val(argc - 1, argv + 1, "outside");
 	dev = word_val(argc - 1, argv + 1, "from");
 	if (!si || !!so == !!dev)
-		return cli_usage(ctx, "npt follow IFNAME inside PREFIX (outside PREFIX | from DEV [--watch])");
+		return cli_usage(
+			ctx,
+			"npt follow IFNAME inside PREFIX (outside PREFIX | from DEV [--watch])");
 	if (watch && !dev)
 		return cli_usage(ctx, "--watch follows an interface: use 'from DEV'");
-	if (parse_prefix_arg(ctx, "inside", si, &in) || (so && parse_prefix_arg(ctx, "outside", so, &out)))
+	if (parse_prefix_arg(ctx, "inside", si, &in) ||
+	    (so && parse_prefix_arg(ctx, "outside", so, &out)))
 		return CLI_EXIT_FAIL;
 	if (nat_open(ctx, argv[0], &nc))
 		return CLI_EXIT_FAIL;
@@ -579,8 +592,7 @@ static int do_nat66(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 }
 
 static const struct cli_opt npt_opts[] = {
-	{ "watch", 'w', CLI_FLAG, NULL,
-	  "follow: keep running, apply every address change of DEV" },
+	{ "watch", 'w', CLI_FLAG, NULL, "follow: keep running, apply every address change of DEV" },
 	{ NULL },
 };
 
@@ -591,11 +603,10 @@ static const struct cli_opt nat66_opts[] = {
 const struct cli_cmd cli_nat_cmds[] = {
 	{ "npt",
 	  "add IFNAME inside PREFIX outside PREFIX | del IFNAME inside|outside PREFIX | list [IFNAME] | follow IFNAME inside PREFIX (outside PREFIX | from DEV [--watch])",
-	  "NPTv6 (RFC 6296) prefix bindings; IFNAME is the outside link",
-	  npt_opts, 1, -1, do_npt },
+	  "NPTv6 (RFC 6296) prefix bindings; IFNAME is the outside link", npt_opts, 1, -1, do_npt },
 	{ "nat66",
 	  "add IFNAME inside PREFIX [to ADDRESS] [ports LO-HI] | del IFNAME inside PREFIX | list [IFNAME] | forward IFNAME xdp|kernel",
-	  "NAT66 masquerade (n:1 with port translation); IFNAME is the outside link",
-	  nat66_opts, 1, -1, do_nat66 },
+	  "NAT66 masquerade (n:1 with port translation); IFNAME is the outside link", nat66_opts, 1,
+	  -1, do_nat66 },
 	{ NULL },
 };

@@ -376,7 +376,7 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
 	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
-			      bpf_map__max_entries(skel->maps.nfx_flows_new));
+				      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))
@@ -507,8 +507,14 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
-	if (!err && !shared)
-		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
+	/*
+	 * The links of a netns share one collector. Without it (bpf_timer in
+	 * a syscall program needs 5.15) nfx still works: the datapath ignores
+	 * expired entries on lookup; `gc show` and `status` say it is stopped.
+	 */
+	if (!err && !shared && nfx_gc_start_dir(dir))
+		fprintf(stderr, "nfx: %s: warning: garbage collector not started: %s\n", ifname,
+			nfx_errmsg());
 out:
 	if (err) {
 		if (attached)

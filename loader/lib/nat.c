@@ -40,14 +40,17 @@ int nfx_prefix6_parse(const char *s, int max_len, struct nfx_prefix6 *p)
 	memcpy(buf, s, slash - s);
 	buf[slash - s] = '\0';
 	if (inet_pton(AF_INET6, buf, p->addr.b) != 1)
-		return nfx_err(-EINVAL, "'%s' is not an IPv6 prefix: '%s' is not an IPv6 address", s, buf);
+		return nfx_err(-EINVAL, "'%s' is not an IPv6 prefix: '%s' is not an IPv6 address",
+			       s, buf);
 	errno = 0;
 	len = strtoul(slash + 1, &end, 10);
 	if (!slash[1] || *end || errno || len > 128)
 		return nfx_err(-EINVAL, "'%s': '%s' is not a prefix length (0-128)", s, slash + 1);
 	if ((int)len > max_len)
-		return nfx_err(-EINVAL, "'%s': prefixes longer than /%d are not supported (RFC 6296 translates the routing prefix, never the interface identifier)",
-			       s, max_len);
+		return nfx_err(
+			-EINVAL,
+			"'%s': prefixes longer than /%d are not supported (RFC 6296 translates the routing prefix, never the interface identifier)",
+			s, max_len);
 	if (len == 0)
 		return nfx_err(-EINVAL, "'%s': a /0 prefix would translate every address", s);
 	p->len = len;
@@ -55,8 +58,8 @@ int nfx_prefix6_parse(const char *s, int max_len, struct nfx_prefix6 *p)
 	npt_prefix_mask(&m.addr, len);
 	if (memcmp(&m.addr, &p->addr, 16)) {
 		inet_ntop(AF_INET6, m.addr.b, clean, sizeof(clean));
-		return nfx_err(-EINVAL, "'%s': host bits set after /%lu (did you mean %s/%lu?)",
-			       s, len, clean, len);
+		return nfx_err(-EINVAL, "'%s': host bits set after /%lu (did you mean %s/%lu?)", s,
+			       len, clean, len);
 	}
 	return 0;
 }
@@ -82,18 +85,20 @@ static const char *pstr(const union nfx_addr *a, int len)
 int nfx_nat_maps(struct nfx_link *link, struct nfx_nat_maps *m)
 {
 	static const char *const names[] = {
-		"nfx_npt_in", "nfx_npt_out", "nfx_npt_stats", "nfx_nat66",
-		"nfx_nat66_stats", "nfx_nat_conf",
+		"nfx_npt_in", "nfx_npt_out",	 "nfx_npt_stats",
+		"nfx_nat66",  "nfx_nat66_stats", "nfx_nat_conf",
 	};
-	int *fds[] = { &m->npt_in, &m->npt_out, &m->npt_stats, &m->nat66,
-		       &m->nat66_stats, &m->nat_conf };
+	int *fds[] = { &m->npt_in, &m->npt_out,	    &m->npt_stats,
+		       &m->nat66,  &m->nat66_stats, &m->nat_conf };
 	size_t i;
 
 	for (i = 0; i < NFX_ARRAY_SIZE(names); i++) {
 		*fds[i] = nfx_link_map_fd(link, names[i]);
 		if (*fds[i] < 0)
-			return nfx_err(*fds[i], "%s (attached by an nfx without IPv6 NAT? detach and attach again)",
-				       nfx_errmsg());
+			return nfx_err(
+				*fds[i],
+				"%s (attached by an nfx without IPv6 NAT? detach and attach again)",
+				nfx_errmsg());
 	}
 	return 0;
 }
@@ -137,9 +142,12 @@ static int trie_dump(int fd, size_t vsize, struct nfx_lpm6_key **keys, void **va
 		if (bpf_map_get_next_key(fd, first ? NULL : &k, &next)) {
 			if (errno == ENOENT)
 				break;
+			int err = -errno;
+
 			free(ks);
 			free(vs);
-			return nfx_err(-errno, "cannot walk prefix table: %s", strerror(errno));
+			nfx_err(err, "cannot walk prefix table: %s", strerror(-err));
+			return err;
 		}
 		first = false;
 		k = next;
@@ -157,7 +165,8 @@ static int trie_dump(int fd, size_t vsize, struct nfx_lpm6_key **keys, void **va
 			if (!nk || !nv) {
 				free(ks);
 				free(vs);
-				return nfx_err(-ENOMEM, "out of memory");
+				nfx_err(-ENOMEM, "out of memory");
+				return -ENOMEM;
 			}
 		}
 		if (bpf_map_lookup_elem(fd, &k, vs + n * vsize))
@@ -183,6 +192,43 @@ static int free_id(const __u32 *used, int n, __u32 max)
 	return -1;
 }
 
+/* Entries of an LPM trie (at most max): 0 when empty. */
+static int trie_count(int fd, int max)
+{
+	struct nfx_lpm6_key k, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		k = next;
+		n++;
+	} while (n <= max && !bpf_map_get_next_key(fd, &k, &next));
+	return n;
+}
+
+/*
+ * Tell the datapath which tables hold entries (nfx_nat_conf.active). Set
+ * after an entry goes in and cleared after the last one is gone, so a
+ * flag is never off while its table has entries.
+ */
+static int nat_conf_refresh(const struct nfx_nat_maps *m)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read NAT settings: %s", strerror(errno));
+	c.active = 0;
+	if (trie_count(m->npt_in, NPT_BINDINGS_MAX) || trie_count(m->npt_out, NPT_BINDINGS_MAX))
+		c.active |= NFX_NAT_ACTIVE_NPT;
+	if (trie_count(m->nat66, NAT66_RULES_MAX))
+		c.active |= NFX_NAT_ACTIVE_NAT66;
+	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
+		return nfx_err(-errno, "cannot write NAT settings: %s", strerror(errno));
+	return 0;
+}
+
 static int cmp_id(const void *a, const void *b)
 {
 	const struct nfx_npt_info *x = a, *y = b;
@@ -201,9 +247,16 @@ int nfx_npt_list(const struct nfx_nat_maps *m, struct nfx_npt_info **out)
 	n = trie_dump(m->npt_in, sizeof(*vals), &keys, (void **)&vals);
 	if (n < 0)
 		return n;
+	if (n > 0 && (!keys || !vals)) {
+		/* cannot happen; spelled out for the analyzer */
+		free(keys);
+		free(vals);
+		return -EIO;
+	}
 	info = calloc(n ? n : 1, sizeof(*info));
 	if (!info) {
-		n = nfx_err(-ENOMEM, "out of memory");
+		nfx_err(-ENOMEM, "out of memory");
+		n = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -211,7 +264,7 @@ int nfx_npt_list(const struct nfx_nat_maps *m, struct nfx_npt_info **out)
 		err = percpu_row(m->npt_stats, vals[i].id, info[i].cnt.c, NPT_CNT_MAX, false);
 		if (err) {
 			free(info);
-			n = err;
+			n = err < 0 ? err : -EIO;
 			goto out;
 		}
 	}
@@ -235,8 +288,12 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		const struct nfx_prefix6 *out, __u32 out_ifindex)
 {
 	struct npt_binding b = {
-		.inside = in->addr, .outside = out->addr, .inside_len = in->len,
-		.outside_len = out->len, .out_ifindex = out_ifindex, .gen = 1,
+		.inside = in->addr,
+		.outside = out->addr,
+		.inside_len = in->len,
+		.outside_len = out->len,
+		.out_ifindex = out_ifindex,
+		.gen = 1,
 	};
 	struct nfx_lpm6_key kin, kout;
 	struct nfx_npt_info *all;
@@ -260,10 +317,12 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		used[i] = o->id;
 		if (o->plen == b.plen && !memcmp(&o->inside, &b.inside, 16))
 			err = nfx_err(-EEXIST, "inside prefix %s is already bound (to %s)",
-				      pstr(&b.inside, b.inside_len), pstr(&o->outside, o->outside_len));
+				      pstr(&b.inside, b.inside_len),
+				      pstr(&o->outside, o->outside_len));
 		else if (o->plen == b.plen && !memcmp(&o->outside, &b.outside, 16))
 			err = nfx_err(-EEXIST, "outside prefix %s is already bound (to %s)",
-				      pstr(&b.outside, b.outside_len), pstr(&o->inside, o->inside_len));
+				      pstr(&b.outside, b.outside_len),
+				      pstr(&o->inside, o->inside_len));
 		if (err)
 			break;
 	}
@@ -286,7 +345,7 @@ int nfx_npt_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		bpf_map_delete_elem(m->npt_out, &kout);
 		return err;
 	}
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 /* The binding configured with prefix p on the inside (or outside). */
@@ -326,7 +385,7 @@ int nfx_npt_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *p)
 		return nfx_err(-errno, "cannot remove inside prefix: %s", strerror(errno));
 	if (bpf_map_delete_elem(m->npt_out, &kout) && errno != ENOENT)
 		return nfx_err(-errno, "cannot remove outside prefix: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_npt_follow(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
@@ -338,7 +397,8 @@ int nfx_npt_follow(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 	int n, i, err = 0;
 
 	if (npt_find(m, in, true, &old))
-		return nfx_err(-ENOENT, "no binding with inside prefix %s", pstr(&in->addr, in->len));
+		return nfx_err(-ENOENT, "no binding with inside prefix %s",
+			       pstr(&in->addr, in->len));
 	b = old;
 	b.outside = new_out->addr;
 	b.outside_len = new_out->len;
@@ -396,9 +456,16 @@ int nfx_nat66_list(const struct nfx_nat_maps *m, struct nfx_nat66_info **out)
 	n = trie_dump(m->nat66, sizeof(*vals), &keys, (void **)&vals);
 	if (n < 0)
 		return n;
+	if (n > 0 && (!keys || !vals)) {
+		/* cannot happen; spelled out for the analyzer */
+		free(keys);
+		free(vals);
+		return -EIO;
+	}
 	info = calloc(n ? n : 1, sizeof(*info));
 	if (!info) {
-		n = nfx_err(-ENOMEM, "out of memory");
+		nfx_err(-ENOMEM, "out of memory");
+		n = -ENOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -408,7 +475,7 @@ int nfx_nat66_list(const struct nfx_nat_maps *m, struct nfx_nat66_info **out)
 		err = percpu_row(m->nat66_stats, vals[i].id, info[i].cnt.c, NAT66_CNT_MAX, false);
 		if (err) {
 			free(info);
-			n = err;
+			n = err < 0 ? err : -EIO;
 			goto out;
 		}
 	}
@@ -423,8 +490,11 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		  const union nfx_addr *addr, __u16 port_lo, __u16 port_hi, __u32 out_ifindex)
 {
 	struct nat66_rule r = {
-		.addr = *addr, .out_ifindex = out_ifindex, .port_lo = port_lo,
-		.port_hi = port_hi, .inside_len = in->len,
+		.addr = *addr,
+		.out_ifindex = out_ifindex,
+		.port_lo = port_lo,
+		.port_hi = port_hi,
+		.inside_len = in->len,
 	};
 	struct nfx_lpm6_key k = lpm_key(&in->addr, in->len);
 	struct nfx_nat66_info *all;
@@ -433,18 +503,20 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 	union nfx_addr am = *addr;
 
 	if (!port_lo || port_lo > port_hi)
-		return nfx_err(-EINVAL, "port range %u-%u is empty or starts at 0", port_lo, port_hi);
+		return nfx_err(-EINVAL, "port range %u-%u is empty or starts at 0", port_lo,
+			       port_hi);
 	npt_prefix_mask(&am, in->len);
 	if (!memcmp(&am, &in->addr, 16))
-		return nfx_err(-EINVAL, "masquerade address %s is inside %s",
-			       pstr(addr, 128), pstr(&in->addr, in->len));
+		return nfx_err(-EINVAL, "masquerade address %s is inside %s", pstr(addr, 128),
+			       pstr(&in->addr, in->len));
 	n = nfx_nat66_list(m, &all);
 	if (n < 0)
 		return n;
 	for (i = 0; i < n && !err; i++) {
 		used[i] = all[i].r.id;
 		if (all[i].inside.len == in->len && !memcmp(&all[i].inside.addr, &in->addr, 16))
-			err = nfx_err(-EEXIST, "inside prefix %s already has a masquerade rule (to %s)",
+			err = nfx_err(-EEXIST,
+				      "inside prefix %s already has a masquerade rule (to %s)",
 				      pstr(&in->addr, in->len), pstr(&all[i].r.addr, 128));
 	}
 	free(all);
@@ -459,7 +531,7 @@ int nfx_nat66_add(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in,
 		return err;
 	if (bpf_map_update_elem(m->nat66, &k, &r, BPF_NOEXIST))
 		return nfx_err(-errno, "cannot add masquerade rule: %s", strerror(errno));
-	return 0;
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
@@ -471,16 +543,21 @@ int nfx_nat66_del(const struct nfx_nat_maps *m, const struct nfx_prefix6 *in)
 	 * from their flow entries; packets from inside no longer are.
 	 */
 	if (bpf_map_delete_elem(m->nat66, &k))
-		return nfx_err(-errno, errno == ENOENT ? "no masquerade rule for %s" :
-			       "cannot remove masquerade rule for %s", pstr(&in->addr, in->len));
-	return 0;
+		return nfx_err(-errno,
+			       errno == ENOENT ? "no masquerade rule for %s" :
+						 "cannot remove masquerade rule for %s",
+			       pstr(&in->addr, in->len));
+	return nat_conf_refresh(m);
 }
 
 int nfx_nat_set_fwd(const struct nfx_nat_maps *m, enum nfx_fwd_mode mode)
 {
-	struct nfx_nat_conf c = { .fwd = mode };
+	struct nfx_nat_conf c = {};
 	__u32 zero = 0;
 
+	if (bpf_map_lookup_elem(m->nat_conf, &zero, &c))
+		return nfx_err(-errno, "cannot read forwarding mode: %s", strerror(errno));
+	c.fwd = mode;
 	if (bpf_map_update_elem(m->nat_conf, &zero, &c, BPF_ANY))
 		return nfx_err(-errno, "cannot set forwarding mode: %s", strerror(errno));
 	return 0;

@@ -105,9 +105,16 @@ static double run_out(int fd, const struct pkt6 *p, int repeat, struct pkt6 *out
 {
 	struct pkt6 copy = *p, dummy;
 	struct xdp_md ctx = { .data_end = copy.len, .ingress_ifindex = 1 };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = copy.b, .data_size_in = copy.len,
-		    .data_out = out ? out->b : dummy.b, .data_size_out = sizeof(dummy.b),
-		    .ctx_in = &ctx, .ctx_size_in = sizeof(ctx), .repeat = repeat);
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = copy.b,
+		.data_size_in = copy.len,
+		.data_out = out ? out->b : dummy.b,
+		.data_size_out = sizeof(dummy.b),
+		.ctx_in = &ctx,
+		.ctx_size_in = sizeof(ctx),
+		.repeat = repeat,
+	};
 
 	if (bpf_prog_test_run_opts(fd, &o)) {
 		fprintf(stderr, "bench_npt: test run: %s\n", strerror(errno));
@@ -155,7 +162,7 @@ static int cmd_prog(int repeat)
 	struct nfx_link_conf lc = { .ifindex = 1, .flags = NFX_CFG_READY };
 	struct nfx_xdp_bpf *skel = nfx_xdp_bpf__open();
 	struct nfx_nat_maps m;
-	struct pkt6 udp, err;
+	struct pkt6 udp = {}, err = {};
 	double base, npt, icmp, best;
 	__u32 zero = 0;
 	int fd, i, k;
@@ -163,6 +170,7 @@ static int cmd_prog(int repeat)
 	if (!skel || getrandom((void *)skel->rodata->hash_key, 16, 0) != 16 ||
 	    nfx_xdp_bpf__load(skel)) {
 		fprintf(stderr, "bench_npt: cannot load the pipeline: %s\n", strerror(errno));
+		nfx_xdp_bpf__destroy(skel);
 		return 1;
 	}
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
@@ -207,7 +215,7 @@ static int cmd_prog(int repeat)
 	{
 		struct nfx_prefix6 in;
 		union nfx_addr masq;
-		struct pkt6 out, reply, plain;
+		struct pkt6 out = {}, reply = {}, plain = {};
 		double b1, m_out, m_in;
 		int n = repeat / 20 > 1000 ? repeat / 20 : 1000;
 
@@ -223,6 +231,7 @@ static int cmd_prog(int repeat)
 		nfx_prefix6_parse("fd01:203:405::/48", 64, &in);
 		if (nfx_nat66_add(&m, &in, &masq, 61000, 65535, 4242)) {
 			fprintf(stderr, "bench_npt: %s\n", nfx_errmsg());
+			nfx_xdp_bpf__destroy(skel);
 			return 1;
 		}
 		run_out(fd, &udp, 1, &out);	/* allocates the port */
@@ -277,12 +286,24 @@ static int cmd_flood(const char *addr, int port, int secs)
 	return 0;
 }
 
+static int num(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno || !*s || *end || *out < lo || *out > hi ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "prog"))
-		return cmd_prog(argc > 2 ? atoi(argv[2]) : 1000000);
-	if (argc == 5 && !strcmp(argv[1], "flood"))
-		return cmd_flood(argv[2], atoi(argv[3]), atoi(argv[4]));
+	long a, b;
+
+	if (argc >= 2 && !strcmp(argv[1], "prog") && (argc == 2 || !num(argv[2], 1, 100000000, &a)))
+		return cmd_prog(argc > 2 ? (int)a : 1000000);
+	if (argc == 5 && !strcmp(argv[1], "flood") && !num(argv[3], 1, 65535, &a) &&
+	    !num(argv[4], 1, 3600, &b))
+		return cmd_flood(argv[2], (int)a, (int)b);
 	fprintf(stderr, "usage: bench_npt prog [REPEAT] | flood ADDR PORT SECONDS\n");
 	return 2;
 }

@@ -88,9 +88,11 @@ static int set_rodata(struct bpf_object *obj, const struct verify_opts *o)
 	btf = bpf_object__btf(obj);
 	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
 	if (!map || id < 0) {
-		fprintf(stderr, "nfx-verify: %s: no .rodata to set -D values in\n",
-			bpf_object__name(obj));
-		return -ENOENT;
+		/* Nothing to set, as for a -D variable an object does not declare. */
+		if (o->verbose)
+			fprintf(stderr, "nfx-verify: %s: no .rodata to set -D values in\n",
+				bpf_object__name(obj));
+		return 0;
 	}
 	data = malloc(bpf_map__value_size(map));
 	if (!data)

@@ -53,7 +53,9 @@ static int setup(void)
 	if (getrandom((void *)skel->rodata->hash_key, 16, 0) != 16)
 		return snprintf(setup_err, sizeof(setup_err), "getrandom"), -1;
 	if (nfx_xdp_bpf__load(skel))
-		return snprintf(setup_err, sizeof(setup_err), "load (verifier): %s", strerror(errno)), -1;
+		return snprintf(setup_err, sizeof(setup_err), "load (verifier): %s",
+				strerror(errno)),
+		       -1;
 	prog_fd = bpf_program__fd(skel->progs.nfx_xdp);
 	cfg.flags = NFX_CFG_READY;
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
@@ -75,9 +77,15 @@ static int setup(void)
 static int run(const uint8_t *frame, size_t len)
 {
 	struct xdp_md ctx_in = { .data_end = len, .ingress_ifindex = LO };
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = frame, .data_size_in = len,
-		    .data_out = out, .data_size_out = sizeof(out),
-		    .ctx_in = &ctx_in, .ctx_size_in = sizeof(ctx_in));
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = frame,
+		.data_size_in = len,
+		.data_out = out,
+		.data_size_out = sizeof(out),
+		.ctx_in = &ctx_in,
+		.ctx_size_in = sizeof(ctx_in),
+	};
 	int err = bpf_prog_test_run_opts(prog_fd, &o);
 
 	if (err)
@@ -86,8 +94,7 @@ static int run(const uint8_t *frame, size_t len)
 	return o.retval;
 }
 
-static struct nfx_prefix6 P(const char *s)
-{
+static struct nfx_prefix6 P(const char *s) {
 	struct nfx_prefix6 p;
 
 	if (nfx_prefix6_parse(s, 64, &p))
@@ -95,15 +102,16 @@ static struct nfx_prefix6 P(const char *s)
 	return p;
 }
 
-static union nfx_addr A(const char *s)
-{
+static union nfx_addr
+A(const char *s) {
 	union nfx_addr a;
 
 	inet_pton(AF_INET6, s, &a);
 	return a;
 }
 
-static const char *S(const void *a)
+static const char *
+S(const void *a)
 {
 	static char buf[4][INET6_ADDRSTRLEN];
 	static int n;
@@ -237,8 +245,13 @@ TEST(npt_direction_by_ingress_link)
 
 TEST(npt_icmpv6_echo)
 {
-	struct pkt_spec s = { .family = 6, .proto = 58, .src = "fd01:203:405:1::1234",
-			      .dst = "2001:db8:ff::1", .sport = 77, .payload = "ping", .payload_len = 4 };
+	struct pkt_spec s = { .family = 6,
+			      .proto = 58,
+			      .src = "fd01:203:405:1::1234",
+			      .dst = "2001:db8:ff::1",
+			      .sport = 77,
+			      .payload = "ping",
+			      .payload_len = 4 };
 	uint8_t f[256];
 	size_t n;
 
@@ -268,9 +281,13 @@ TEST(npt_icmpv6_error_inbound)
 	inner.payload_len = 10;
 	ni = build(&inner, fi, sizeof(fi));
 	for (t = 0; t < 4; t++) {
-		struct pkt_spec s = { .family = 6, .proto = 58, .src = "2001:db8:ff::fe",
-				      .dst = "2001:db8:1:d550::1234", .icmp_type = types[t],
-				      .payload = fi + L3, .payload_len = ni - L3 };
+		struct pkt_spec s = { .family = 6,
+				      .proto = 58,
+				      .src = "2001:db8:ff::fe",
+				      .dst = "2001:db8:1:d550::1234",
+				      .icmp_type = types[t],
+				      .payload = fi + L3,
+				      .payload_len = ni - L3 };
 
 		n = build(&s, f, sizeof(f));
 		ASSERT_EQ(run(f, n), XDP_PASS, "verdict");
@@ -292,8 +309,12 @@ TEST(npt_icmpv6_error_outbound)
 	struct pkt_spec inner = PKT_UDP6("2001:db8:ff::1", 40000, "fd01:203:405:1::1234", 9);
 	uint8_t fi[256], f[512];
 	size_t ni, n;
-	struct pkt_spec s = { .family = 6, .proto = 58, .src = "fd01:203:405:1::1234",
-			      .dst = "2001:db8:ff::1", .icmp_type = 1, .icmp_code = 4 };
+	struct pkt_spec s = { .family = 6,
+			      .proto = 58,
+			      .src = "fd01:203:405:1::1234",
+			      .dst = "2001:db8:ff::1",
+			      .icmp_type = 1,
+			      .icmp_code = 4 };
 
 	NEED_SETUP();
 	clear_all();
@@ -341,8 +362,10 @@ TEST(npt_longest_prefix_and_fragments)
 {
 	struct pkt_spec s = PKT_UDP6("fd01:203:405:8001::7", 1, "2001:db8:ff::1", 2);
 	union nfx_addr a = A("fd01:203:405:8001::7");
-	struct npt_binding b = { .inside = A("fd01:203:405:8000::"), .outside = A("2001:db8:2:8000::"),
-				 .inside_len = 49, .outside_len = 49 };
+	struct npt_binding b = { .inside = A("fd01:203:405:8000::"),
+				 .outside = A("2001:db8:2:8000::"),
+				 .inside_len = 49,
+				 .outside_len = 49 };
 	uint8_t f[256];
 	size_t n;
 
@@ -474,7 +497,8 @@ TEST(nat66_tcp_roundtrip)
 	ASSERT_EQ(nat_cnt().c[NAT66_CNT_NEW], 1, "one port allocated");
 
 	/* The reply arrives on the outside link, to the translated tuple. */
-	s = (struct pkt_spec)PKT_TCP6("2001:db8:ff::1", 80, "2001:db8:5::1", port, PKT_SYN | PKT_ACK);
+	s = (struct pkt_spec)PKT_TCP6("2001:db8:ff::1", 80, "2001:db8:5::1", port,
+				      PKT_SYN | PKT_ACK);
 	n = build(&s, f, sizeof(f));
 	ASSERT_EQ(run(f, n), XDP_PASS, "verdict");
 	ASSERT_ADDR(out + L3 + 24, "fd00:c::2", "destination translated back");
@@ -551,8 +575,11 @@ TEST(nat66_udp_echo_and_exhaustion)
 	flush_flows();
 	masq("fd00:c::/64", "2001:db8:5::1", 1000, 1999);
 	{
-		struct pkt_spec s = { .family = 6, .proto = 58, .src = "fd00:c::2",
-				      .dst = "2001:db8:ff::1", .sport = 7 };
+		struct pkt_spec s = { .family = 6,
+				      .proto = 58,
+				      .src = "fd00:c::2",
+				      .dst = "2001:db8:ff::1",
+				      .sport = 7 };
 
 		n = build(&s, f, sizeof(f));
 		ASSERT_EQ(run(f, n), XDP_PASS, "verdict");
@@ -560,8 +587,12 @@ TEST(nat66_udp_echo_and_exhaustion)
 		id = out[L3 + 44] << 8 | out[L3 + 45];
 		ASSERT_TRUE(id >= 1000 && id <= 1999, "identifier translated");
 		ASSERT_TRUE(pkt_l4_csum_ok(out, out_len), "ICMPv6 checksum patched");
-		s = (struct pkt_spec){ .family = 6, .proto = 58, .src = "2001:db8:ff::1",
-				       .dst = "2001:db8:5::1", .sport = id, .icmp_type = 129 };
+		s = (struct pkt_spec){ .family = 6,
+				       .proto = 58,
+				       .src = "2001:db8:ff::1",
+				       .dst = "2001:db8:5::1",
+				       .sport = id,
+				       .icmp_type = 129 };
 		n = build(&s, f, sizeof(f));
 		ASSERT_EQ(run(f, n), XDP_PASS, "verdict");
 		ASSERT_ADDR(out + L3 + 24, "fd00:c::2", "reply destination");
@@ -583,11 +614,20 @@ TEST(nat66_icmpv6_error_quote)
 	flush_flows();
 	masq("fd00:c::/64", "2001:db8:5::1", 30000, 30999);
 	for (i = 0; i < 3; i++) {
-		struct pkt_spec s = { .family = 6, .proto = protos[i], .src = "fd00:c::2",
-				      .dst = "2001:db8:ff::1", .sport = 40000 + i, .dport = 53,
-				      .tcp_flags = PKT_SYN, .payload = "q", .payload_len = 1 };
-		struct pkt_spec err = { .family = 6, .proto = 58, .src = "2001:db8:ff::fe",
-					.dst = "2001:db8:5::1", .icmp_type = i == 0 ? 1 : 2,
+		struct pkt_spec s = { .family = 6,
+				      .proto = protos[i],
+				      .src = "fd00:c::2",
+				      .dst = "2001:db8:ff::1",
+				      .sport = 40000 + i,
+				      .dport = 53,
+				      .tcp_flags = PKT_SYN,
+				      .payload = "q",
+				      .payload_len = 1 };
+		struct pkt_spec err = { .family = 6,
+					.proto = 58,
+					.src = "2001:db8:ff::fe",
+					.dst = "2001:db8:5::1",
+					.icmp_type = i == 0 ? 1 : 2,
 					.icmp_code = i == 0 ? 4 : 0 };
 
 		n = build(&s, f, sizeof(f));
@@ -610,6 +650,31 @@ TEST(nat66_icmpv6_error_quote)
 		ASSERT_TRUE(pkt_l4_csum_ok(chk, nq), "quoted transport checksum valid");
 		ASSERT_MEMEQ(chk + L3, f + L3, n - L3, "quote equals what the inside host sent");
 	}
+}
+
+static __u32 active(void)
+{
+	struct nfx_nat_conf c = {};
+	__u32 zero = 0;
+
+	bpf_map_lookup_elem(maps.nat_conf, &zero, &c);
+	return c.active;
+}
+
+/* The datapath skips empty tables; the loader keeps the flags exact. */
+TEST(active_flags_follow_the_tables)
+{
+	NEED_SETUP();
+	clear_all();
+	ASSERT_EQ(active(), 0, "nothing configured");
+	add("fd01:203:405::/48", "2001:db8:1::/48", ELSEWHERE);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT, "a binding");
+	masq("fd00:c::/64", "2001:db8:5::1", 1000, 1999);
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "and a rule");
+	ASSERT_EQ(nfx_nat_set_fwd(&maps, NFX_FWD_KERNEL), 0, "forward mode");
+	ASSERT_EQ(active(), NFX_NAT_ACTIVE_NPT | NFX_NAT_ACTIVE_NAT66, "kept by forward");
+	clear_all();
+	ASSERT_EQ(active(), 0, "all removed");
 }
 
 TEST(forward_mode_xdp_without_route_passes)

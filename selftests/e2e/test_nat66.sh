@@ -4,7 +4,8 @@
 # IPv6 NAT through a router namespace running nfx on both links:
 #  - NPTv6: ping and TCP from the inside host; the server sees the source
 #    the RFC 6296 reference (selftests/lib/npt_ref.py) computes; ICMPv6
-#    errors reach the inside socket (quoted header mapped back); Packet Too
+#    errors (port unreachable, time exceeded from a hop beyond) reach the
+#    inside socket (quoted header mapped back); Packet Too
 #    Big from the translator reaches the inside host; the outside prefix is
 #    replaced at run time (follow) without losing the binding;
 #  - forwarding by XDP_REDIRECT (kernel forwarding counter unchanged);
@@ -18,7 +19,7 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 REF="/usr/bin/python3 $NFX_ROOT/selftests/lib/npt_ref.py"
 PEER_ROOT=$NFX_PIN_ROOT-peer
 
-t_plan 34
+t_plan 35
 nfx_topology || nfx_skip "cannot build the netns topology"
 
 # The peers' programs are pinned under a root of their own (-n keeps the
@@ -112,6 +113,15 @@ EOF
 }
 t_check "ICMPv6 port unreachable reaches the inside socket" refused
 t_check "ICMPv6 error counted" test "$(npt_json '.[0].icmp_errors')" -ge 1
+
+# Time Exceeded from a router beyond the translator (the server forwards
+# towards 2001:db8:ffff::/48): traceroute's second hop. ping shows it only
+# when the kernel matched the quoted echo request to its socket.
+in_s sysctl -qw net.ipv6.conf.all.forwarding=1
+ip -n "$NS_S" route add 2001:db8:ffff::/48 dev "$IF_S"
+ip -n "$NS_R" route add 2001:db8:ffff::/48 via $S6
+t_check "ICMPv6 time exceeded from beyond the translator reaches ping" \
+	sh -c "ip netns exec $NS_C ping -6 -c 1 -W 2 -t 2 2001:db8:ffff::1 | grep -qi 'time exceeded'"
 
 # Packet Too Big from the translator itself: the router's outside link
 # is smaller; the kernel's PTB must reach the inside host.

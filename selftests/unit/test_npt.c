@@ -11,8 +11,7 @@
 #include "../lib/tap.h"
 #include "../lib/pkt.h"
 
-static union nfx_addr A(const char *s)
-{
+static union nfx_addr A(const char *s) {
 	union nfx_addr a;
 
 	if (inet_pton(AF_INET6, s, &a) != 1)
@@ -20,7 +19,8 @@ static union nfx_addr A(const char *s)
 	return a;
 }
 
-static const char *S(const union nfx_addr *a)
+static const char *
+S(const union nfx_addr *a)
 {
 	static char buf[4][INET6_ADDRSTRLEN];
 	static int n;
@@ -31,8 +31,10 @@ static const char *S(const union nfx_addr *a)
 static struct npt_binding mkbind(const char *in, int inlen, const char *out, int outlen)
 {
 	struct npt_binding b = {
-		.inside = A(in), .outside = A(out),
-		.inside_len = inlen, .outside_len = outlen,
+		.inside = A(in),
+		.outside = A(out),
+		.inside_len = inlen,
+		.outside_len = outlen,
 	};
 
 	npt_binding_prepare(&b);
@@ -71,7 +73,8 @@ TEST(adjustment_values)
 	/* sum(fd01,0203,0405) = 0x030a, sum(2001,0db8,0001) = 0x2dba */
 	ASSERT_EQ(b.adj_out, 0xd54f, "0x030a - 0x2dba in one's complement");
 	ASSERT_EQ(npt_csum_add(b.adj_out, b.adj_in) == 0xffff ||
-		  npt_csum_add(b.adj_out, b.adj_in) == 0, 1, "adj_in is -adj_out");
+			  npt_csum_add(b.adj_out, b.adj_in) == 0,
+		  1, "adj_in is -adj_out");
 	ASSERT_EQ(b.plen, 48, "plen");
 }
 
@@ -207,8 +210,8 @@ TEST(property_sum_invariant_and_inverse)
 			zeroed++;
 		/* One's-complement equality: 0x0000 and 0xFFFF are both zero. */
 		if (npt_addr_sum(&t) % 0xffff != npt_addr_sum(&o) % 0xffff)
-			TAP_FAIL("round %d: sum changed: %s -> %s (/%d->/%d)", i, S(&o), S(&t),
-				 len, outlen);
+			TAP_FAIL("round %d: sum changed: %s -> %s (/%d->/%d)", i, S(&o), S(&t), len,
+				 outlen);
 		for (idx = 0; idx < 16; idx++) {
 			int bits = b.plen - 8 * idx;
 			__u8 m = bits >= 8 ? 0xff : bits > 0 ? (__u8)(0xff << (8 - bits)) : 0;
@@ -221,8 +224,8 @@ TEST(property_sum_invariant_and_inverse)
 		if (memcmp(&t, &o, 16))
 			TAP_FAIL("round %d: %s -> back %s", i, S(&o), S(&t));
 	}
-	printf("# translated %lu, refused %lu, results written 0x0000: %lu\n",
-	       translated, refused, zeroed);
+	printf("# translated %lu, refused %lu, results written 0x0000: %lu\n", translated, refused,
+	       zeroed);
 	ASSERT_GT(translated, PROPERTY_ROUNDS / 2, "most addresses translate");
 	ASSERT_GT(refused, 0, "the 0xFFFF branch was exercised");
 }
@@ -236,9 +239,14 @@ TEST(transport_checksums_unchanged)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		struct pkt_spec s = { .family = 6, .proto = protos[i], .src = "fd01:203:405:7::99",
-				      .dst = "2001:db8:ff::1", .sport = 4242, .dport = 443,
-				      .payload = "payload", .payload_len = 7 };
+		struct pkt_spec s = { .family = 6,
+				      .proto = protos[i],
+				      .src = "fd01:203:405:7::99",
+				      .dst = "2001:db8:ff::1",
+				      .sport = 4242,
+				      .dport = 443,
+				      .payload = "payload",
+				      .payload_len = 7 };
 		size_t n = pkt_build(&s, f, sizeof(f));
 		union nfx_addr src;
 
