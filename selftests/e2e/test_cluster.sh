@@ -7,6 +7,10 @@
 . "$(dirname "$0")/../lib/lib.sh"
 . "$(dirname "$0")/../lib/cluster.sh"
 nfx_require_root
+# Under the VM suite (TCG emulation, 10-50x slower) VRRP timing does not
+# hold and the node kill was seen not to take the data links down; the
+# datapath rules themselves run on 6.1 through selftests/bpf/test_cluster.
+[ "${NFX_IN_VM:-0}" = 1 ] && nfx_skip "timing-dependent failover test: runs on the host only"
 for c in keepalived conntrackd conntrack nft nsenter tcpdump socat jq; do
 	command -v $c >/dev/null || nfx_skip "$c missing (scripts/deps.sh)"
 done
