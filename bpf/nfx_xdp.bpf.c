@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> cluster ownership ->
- * NAT (post) -> verdict.
+ * NAT (post) -> nfgrep -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -11,6 +11,7 @@
 #include "lib/stats.h"
 #include "lib/flow.h"
 #include "lib/nat.h"
+#include "lib/nfgrep.h"
 #include "lib/cluster.h"
 
 /*
@@ -71,7 +72,10 @@ int nfx_xdp(struct xdp_md *ctx)
 	/* A flow another cluster node owns is dropped before it is forwarded. */
 	if (nfx_cluster_stage(ctx, pkt, fe) == XDP_DROP)
 		return XDP_DROP;
-	return nfx_nat_post(ctx, pkt, fe, fc.dir);
+	/* keep last: it may leave by tail call, returning the verdict given */
+	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fe, fc.dir));
 }
+
+NFX_NFGREP_PROGRAM(nfx_pkt_slot)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -25,6 +25,7 @@ static const struct cli_cmd *const cmd_tables[] = {
 	cli_gc_cmds,
 	cli_event_cmds,
 	cli_nat_cmds,
+	cli_nfgrep_cmds,
 	cli_cluster_cmds,
 };
 

@@ -18,12 +18,8 @@ VMTEST_SUITES ?= vm bpf e2e
 VM_KVER        = $(shell scripts/vm/kver.sh $(VM_KERNEL))
 VM_KDIR        = /usr/src/linux-headers-$(VM_KVER)
 
-KCT_CFLAGS  := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
-	       -Wno-missing-field-initializers -Wshadow -Wstrict-prototypes \
-	       -Wmissing-prototypes -Wformat=2 -D_GNU_SOURCE -Iinclude -Iloader
-KCT_SRCS    := loader/nfx-kct.c loader/kct.c loader/pred.c
-KCT_HDRS    := loader/kct.h loader/pred.h include/nfx/kct.h
-NFX_KCT     := $(BUILD)/nfx-kct
+# nfx-kct is one of the top-level tools (scripts/tools/nfx-kct.c on libnfx).
+NFX_KCT     := $(BUILD)/tools/nfx-kct
 
 .PHONY: kmod kmod-clean nfx-kct vmtest vmshell-run
 
@@ -34,10 +30,6 @@ kmod-clean:
 	$(MAKE) -C kmod clean
 
 nfx-kct: $(NFX_KCT)
-
-$(NFX_KCT): $(KCT_SRCS) $(KCT_HDRS)
-	@mkdir -p $(dir $@)
-	$(CC) $(KCT_CFLAGS) -o $@ $(KCT_SRCS) -lmnl
 
 # Inside the top-level Makefile (which defines LOADER), the bpf and e2e
 # suites need everything built.

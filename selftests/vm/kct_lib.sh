@@ -3,7 +3,7 @@
 set -u
 NFX_ROOT=${NFX_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 NFX_BUILD=${NFX_BUILD:-$NFX_ROOT/build}
-KCT=${NFX_KCT:-$NFX_BUILD/nfx-kct}
+KCT=${NFX_KCT:-$NFX_BUILD/tools/nfx-kct}
 KO=$NFX_ROOT/kmod/nfx_ct.ko
 
 n_t=0 n_fail=0

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "pred.h"
+#include "kct_pred.h"
 
 static const char *const tcp_state_names[NFX_KCT_TCP_NSTATES] = {
 	[NFX_KCT_TCP_NONE] = "none",	     [NFX_KCT_TCP_SYN_SENT] = "syn_sent",

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "kct.h"
-#include "pred.h"
+#include "kct_pred.h"
 
 static __thread char kct_err[256];
 

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "kct.h"
-#include "pred.h"
+#include "kct_pred.h"
 
 static void usage(FILE *f)
 {
