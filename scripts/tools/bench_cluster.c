@@ -146,9 +146,9 @@ int main(int argc, char **argv)
 	printf("cluster ownership check, established TCP flow via BPF_PROG_TEST_RUN (%u repeats, median of 5)\n",
 	       repeat);
 	printf("  %-44s %8.1f ns/pkt\n", "pipeline, cluster stage off", t_off);
-	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, this node owns the flow (pass)",
+	printf("  %-44s %8.1f ns/pkt  (%+.1f)\n", "cluster on, this node owns the flow (pass)",
 	       t_own, t_own - t_off);
-	printf("  %-44s %8.1f ns/pkt  (+%.1f)\n", "cluster on, the peer owns the flow (drop)",
+	printf("  %-44s %8.1f ns/pkt  (%+.1f)\n", "cluster on, the peer owns the flow (drop)",
 	       t_foreign, t_foreign - t_off);
 	emit("owned_packet", t_own, "same pipeline, cluster stage off", t_off,
 	     "established TCP flow owned by this node; difference = ownership check");
