@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> NAT (post) -> nfgrep
- * -> verdict.
+ * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> cluster ownership ->
+ * NAT (post) -> nfgrep -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -12,6 +12,7 @@
 #include "lib/flow.h"
 #include "lib/nat.h"
 #include "lib/nfgrep.h"
+#include "lib/cluster.h"
 
 /*
  * The verifier allows 512 bytes of stack for a program plus the frames of
@@ -59,7 +60,7 @@ int nfx_xdp(struct xdp_md *ctx)
 	nfx_stat_pkt(pkt, res);
 	/* NPTv6 also rewrites packets without ports (fragments, ESP). */
 	if (res != NFX_PARSE_L4 && !(res == NFX_PARSE_L3 && pkt->family == NFX_AF_INET6))
-		return XDP_PASS;
+		return nfx_cluster_other(ctx, pkt, res);
 	cfg = nfx_config_get();
 	lc = nfx_link_get();
 	if (!cfg || !lc || !(cfg->flags & lc->flags & NFX_CFG_READY))
@@ -68,6 +69,9 @@ int nfx_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (res == NFX_PARSE_L4)
 		fe = nfx_flow_sub(ctx, pkt, lc->zone, &fc);
+	/* A flow another cluster node owns is dropped before it is forwarded. */
+	if (nfx_cluster_stage(ctx, pkt, fe) == XDP_DROP)
+		return XDP_DROP;
 	/* keep last: it may leave by tail call, returning the verdict given */
 	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fe, fc.dir));
 }
