@@ -178,7 +178,6 @@ static void equivalence(size_t nrules, int npkts)
 	struct nfx_rules *r = NULL;
 	struct nfx_rule *rules = calloc(nrules, sizeof(*rules)), *parsed = NULL;
 	__u64 *expect = NULL;
-	__u32 *handles = NULL;
 	size_t i, np;
 	int k;
 
@@ -200,32 +199,8 @@ static void equivalence(size_t nrules, int npkts)
 	ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
 	ASSERT_EQ(ci.rules, nrules, "rules committed");
 
-	/* handles by position, read back */
-	handles = calloc(nrules, sizeof(*handles));
 	expect = calloc(nrules, sizeof(*expect));
-	ASSERT_TRUE(handles && expect, "alloc");
-	{
-		struct nfx_rule *cur;
-		size_t n;
-		__u32 nh;
-
-		ASSERT_EQ(nfx_rules_begin(r, 0), 0, "begin (read back)");
-		(void)cur;
-		(void)n;
-		(void)nh;
-	}
-	{
-		size_t got = 0;
-
-		for (i = 0; i < nrules; i++) {
-			__u64 p, b;
-
-			(void)p;
-			(void)b;
-		}
-		(void)got;
-	}
-	nfx_rules_abort(r);
+	ASSERT_TRUE(expect, "alloc");
 
 	for (k = 0; k < npkts; k++) {
 		struct nfx_rule_pkt p;
@@ -264,7 +239,6 @@ static void equivalence(size_t nrules, int npkts)
 			       (unsigned long long)expect[i]);
 		ASSERT_EQ(pk, expect[i], "per-rule packet counter");
 	}
-	free(handles);
 	free(expect);
 	free(rules);
 	nfx_rules_close(r);
@@ -284,6 +258,176 @@ TEST(equivalence_300_rules)
 TEST(equivalence_5000_rules)
 {
 	equivalence(5000, 400);
+}
+
+static int load_text(struct nfx_rules *r, const char *text, struct nfx_rules_commit_info *ci)
+{
+	struct nfx_rule *v;
+	size_t n, i;
+	int err;
+
+	if (nfx_rules_parse("set", text, strlen(text), &v, &n) < 0)
+		return -1;
+	err = nfx_rules_begin(r, NFX_RULES_REPLACE);
+	for (i = 0; i < n && !err; i++)
+		err = nfx_rules_add(r, &v[i], NULL);
+	free(v);
+	return err ? err : nfx_rules_commit(r, ci);
+}
+
+/* Two sets that both accept the probe, at different positions, through
+ * different fields, and drop everything else: a packet classified on a
+ * mix of the two sets' maps would find no rule or a wrong one. */
+static char *set_a, *set_b;
+
+static char *make_set(bool a)
+{
+	size_t cap = 1 << 16, o = 0;
+	char *t = malloc(cap);
+	int i;
+
+	for (i = 0; i < (a ? 300 : 120); i++)
+		o += snprintf(t + o, cap - o, a ? "ip saddr 172.16.%d.%d/32 drop\n" :
+			      "tcp dport %d drop\n", a ? i / 250 : 1000 + i, i % 250);
+	o += snprintf(t + o, cap - o, a ? "ip daddr 192.0.2.0/24 accept\n" :
+		      "udp dport 53 ip saddr 10.9.0.0/16 accept\n");
+	snprintf(t + o, cap - o, "drop\n");
+	return t;
+}
+
+struct swap_traffic {
+	struct nfx_xdp_bpf *skel;
+	volatile bool stop;
+	long sent, dropped, errors;
+};
+
+static void *swap_traffic_run(void *arg)
+{
+	struct swap_traffic *st = arg;
+	uint8_t buf[256];
+	uint16_t port = 1;
+
+	while (!st->stop) {
+		struct pkt_spec s = PKT_UDP4("10.9.9.9", port, "192.0.2.1", 53);
+		size_t len = pkt_build(&s, buf, sizeof(buf));
+		int ret = xdp_test_run(st->skel, buf, len);
+
+		port = port == 60000 ? 1 : port + 1;	/* a new flow each time */
+		st->sent++;
+		if (ret == 1)
+			st->dropped++;
+		else if (ret != 2)
+			st->errors++;
+	}
+	return NULL;
+}
+
+TEST(atomic_replacement_under_traffic)
+{
+	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
+	struct swap_traffic st = { .skel = skel };
+	struct nfx_rules_commit_info ci;
+	struct nfx_rules *r = NULL;
+	pthread_t th;
+	int i;
+
+	ASSERT_TRUE(skel, "load");
+	ASSERT_EQ(nfx_rules_open_obj(skel->obj, &r), 0, "open");
+	set_a = make_set(true);
+	set_b = make_set(false);
+	ASSERT_EQ(load_text(r, set_a, &ci), 0, nfx_errmsg());
+	ASSERT_EQ(pthread_create(&th, NULL, swap_traffic_run, &st), 0, "thread");
+	for (i = 0; i < 40; i++)
+		ASSERT_EQ(load_text(r, i % 2 ? set_a : set_b, &ci), 0, nfx_errmsg());
+	st.stop = true;
+	pthread_join(th, NULL);
+	printf("# %ld packets during 40 swaps, %ld dropped\n", st.sent, st.dropped);
+	ASSERT_GT(st.sent, 100, "traffic ran during the swaps");
+	ASSERT_EQ(st.errors, 0, "no run errors");
+	ASSERT_EQ(st.dropped, 0, "no packet saw a mix of two sets");
+	free(set_a);
+	free(set_b);
+	nfx_rules_close(r);
+	nfx_xdp_bpf__destroy(skel);
+}
+
+TEST(verdict_cached_per_flow_and_invalidated)
+{
+	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
+	struct nfx_rules_commit_info ci;
+	struct nfx_rules *r = NULL;
+	struct pkt_spec s = PKT_UDP4("10.0.0.1", 4000, "10.0.0.2", 53);
+	struct flow_entry e;
+	uint8_t buf[256];
+	size_t len = pkt_build(&s, buf, sizeof(buf));
+	__u64 pk, by;
+
+	ASSERT_TRUE(skel, "load");
+	ASSERT_EQ(nfx_rules_open_obj(skel->obj, &r), 0, "open");
+	ASSERT_EQ(load_text(r, "udp dport 53 drop\nudp dport 1-100 count\n", &ci), 0, nfx_errmsg());
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "dropped");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_TRUE(e.verdict & NFX_RV_VALID, "verdict cached in the flow");
+	ASSERT_EQ(e.rule_id, 0, "rule 0 cached");
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "dropped from the cache");
+	ASSERT_EQ(nfx_rules_counters(r, 1, &pk, &by), 0, "counters");
+	ASSERT_EQ(pk, 2, "both packets counted on the drop rule");
+
+	/* A delete is applied in place and invalidates the cache. */
+	ASSERT_EQ(nfx_rules_begin(r, 0), 0, "begin");
+	ASSERT_EQ(nfx_rules_del(r, 1), 0, "del");
+	ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
+	ASSERT_TRUE(ci.incremental, "delete applied in place");
+	ASSERT_EQ(ci.rules, 1, "one rule left");
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "passes once the rule is gone");
+	ASSERT_EQ(nfx_rules_counters(r, 2, &pk, &by), 0, "counters");
+	ASSERT_EQ(pk, 1, "now counted on the count rule");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_EQ(e.rule_id, 1, "rule 1 cached");
+
+	/* Reply direction: cached too once it resolves to the same rule. */
+	{
+		struct pkt_spec rs = PKT_UDP4("10.0.0.2", 53, "10.0.0.1", 4000);
+		size_t rl = pkt_build(&rs, buf, sizeof(buf));
+
+		ASSERT_EQ(xdp_test_run(skel, buf, rl), 2, "reply passes");
+	}
+	/* A volatile match (ct state) before the rule disables the cache. */
+	ASSERT_EQ(load_text(r, "ct state new drop\nudp dport 53 count\n", &ci), 0, nfx_errmsg());
+	len = pkt_build(&s, buf, sizeof(buf));
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "established flow passes the ct state new rule");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_TRUE(e.rule_gen != ci.generation * 2 + 0 && e.rule_gen != ci.generation * 2 + 1,
+		    "nothing cached after a volatile rule");
+	nfx_rules_close(r);
+	nfx_xdp_bpf__destroy(skel);
+}
+
+TEST(empty_and_bad_commits_change_nothing)
+{
+	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
+	struct nfx_rules_commit_info ci;
+	struct nfx_rules *r = NULL;
+	struct pkt_spec s = PKT_TCP4("10.0.0.1", 4000, "10.0.0.2", 22, PKT_SYN);
+	uint8_t buf[256];
+	size_t len = pkt_build(&s, buf, sizeof(buf));
+
+	ASSERT_TRUE(skel, "load");
+	ASSERT_EQ(nfx_rules_open_obj(skel->obj, &r), 0, "open");
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "no rules: pass");
+	ASSERT_EQ(load_text(r, "tcp dport 22 drop\n", &ci), 0, nfx_errmsg());
+	ASSERT_EQ(nfx_rules_begin(r, NFX_RULES_REPLACE), 0, "begin");
+	ASSERT_TRUE(nfx_rules_add_text(r, "tcp dport 99999 accept", NULL) < 0, "bad rule refused");
+	nfx_rules_abort(r);
+	s.sport = 4001;
+	len = pkt_build(&s, buf, sizeof(buf));
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "old set still in force");
+	ASSERT_EQ(load_text(r, "", &ci), 0, "empty set");
+	s.sport = 4002;
+	len = pkt_build(&s, buf, sizeof(buf));
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "empty set: pass");
+	nfx_rules_close(r);
+	nfx_xdp_bpf__destroy(skel);
 }
 
 int main(void)
