@@ -56,11 +56,27 @@ BPFT_BINS  := $(patsubst %.c,$(BUILD)/%,$(BPFT_SRCS))
 TOOL_SRCS  := $(wildcard scripts/tools/*.c)
 TOOL_BINS  := $(patsubst scripts/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
+# libFuzzer targets: fuzz/fuzz_<name>.c -> build-fuzz/fuzz/fuzz_<name>, linked
+# with a fuzz build of libnfx and of the CLI (without its main); extra
+# libraries for one target via FUZZ_LDLIBS_fuzz_<name>.
+# UBSan's alignment check is off: the datapath reads headers where the frame
+# puts them (the IPv4 header after a 14-byte Ethernet header is 2 bytes off a
+# 4-byte boundary, in XDP too), relying on unaligned loads, which BPF allows
+# on every architecture with efficient unaligned access and x86 does natively.
+FUZZ_CC    ?= $(shell command -v clang-19 || command -v clang)
+FUZZ_BUILD := build-fuzz
+FUZZ_SAN   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+	      -fno-sanitize=alignment -fno-omit-frame-pointer
+FUZZ_SRCS  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 60
+LIBNFXCLI  := $(BUILD)/libnfxcli.a
+
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
 .PHONY: all bpf loader tests tools check check-unit asan demo bench vmlinux \
-	clean install deps help
+	clean install deps help lint format fuzz fuzz-build fuzz-bins
 .DEFAULT_GOAL := all
 
 all: bpf loader tests tools
@@ -104,6 +120,18 @@ $(TOOL_BINS): $(BUILD)/tools/%: $(BUILD)/scripts/tools/%.o $(TEST_LIB_OBJS) $(LI
 $(BUILD):
 	@mkdir -p $@
 
+$(LIBNFXCLI): $(filter-out $(BUILD)/loader/cli/main.o,$(CLI_OBJS))
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_BINS): $(BUILD)/fuzz/%: fuzz/%.c $(LIBNFXCLI) $(LIBNFX)
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -Ifuzz -Iloader/cli -o $@ $< \
+		$(LIBNFXCLI) $(LIBNFX) $(LDLIBS_ALL) $(FUZZ_LDLIBS_$*)
+
+fuzz-bins: $(FUZZ_BINS)
+
 # Regenerate the CO-RE header from the running kernel's BTF.
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h.tmp
@@ -122,11 +150,29 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
 
-# User-space unit tests again under ASan+UBSan, in a build tree of their own.
+# User-space unit tests again under ASan+UBSan (LeakSanitizer included), in a
+# build tree of their own. No alignment check, for the reason given at FUZZ_SAN.
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan \
-		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-sanitize=alignment -fno-omit-frame-pointer" \
 		CFLAGS="-O1 -g" tests
+
+# Format, static analysis and semantic patches: selftests/lint/test_*.sh.
+lint: bpf
+	$(Q)selftests/run.sh lint
+
+# Fuzz targets, built with clang's libFuzzer + ASan + UBSan in their own tree.
+fuzz-build:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC="$(FUZZ_CC)" SAN="$(FUZZ_SAN)" \
+		CFLAGS="-O1 -g" fuzz-bins
+
+# Every target for FUZZ_SECONDS each, from its seed corpus fuzz/corpus/<name>/.
+fuzz: fuzz-build
+	$(Q)scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Rewrite what `make lint` reports as misformatted (only the lines that differ).
+format:
+	$(Q)scripts/lint/format-check.sh --fix
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -137,7 +183,7 @@ install: all
 	install -D -m 0644 man/nfx-loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/nfx-loader.8
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 	-$(MAKE) -C kmod clean >/dev/null 2>&1 || true
 
 help:

@@ -12,6 +12,7 @@
 #include "lib/compat.h"
 #include "lib/flowtab.h"
 #include "lib/pred.h"
+#include "lib/events.h"
 
 /* Inputs, written by the loader before the run. */
 struct nfx_flow_pred pred = {};
@@ -38,6 +39,8 @@ static long flush_entry(void *map, __u64 *key, struct flow_entry *e, struct flus
 	matched[t]++;
 	if (dry_run)
 		return 0;
+	/* before the delete, which may hand the element to another CPU */
+	nfx_event_end(e, NFX_EV_END_EVICTED, 0);
 	if (!bpf_map_delete_elem(t ? (void *)&nfx_flows : (void *)&nfx_flows_new, key))
 		removed[t]++;
 	return 0;

@@ -23,6 +23,7 @@
 #include "lib/config.h"
 #include "lib/flow.h"
 #include "lib/gc.h"
+#include "lib/events.h"
 
 #define NSEC_PER_SEC 1000000000ull
 #define NSEC_PER_MSEC 1000000ull
@@ -46,14 +47,14 @@ struct gc_walk {
 	__u32 stopped;
 };
 
-static __always_inline void quota_recount(const struct nfx_config *cfg,
-					  const struct flow_entry *e, __u32 gen)
+static __always_inline void quota_recount(const struct nfx_config *cfg, const struct flow_entry *e,
+					  __u32 gen)
 {
 	struct nfx_quota_key k;
 	struct nfx_quota_val *v, nv = { .count = 1, .gen = gen, .recount = 1 };
 
-	nfx_quota_key_make(&k, flow_src_addr(e), e->key.family,
-			   cfg->gc.quota_plen4, cfg->gc.quota_plen6);
+	nfx_quota_key_make(&k, flow_src_addr(e), e->key.family, cfg->gc.quota_plen4,
+			   cfg->gc.quota_plen6);
 	v = bpf_map_lookup_elem(&nfx_quota, &k);
 	if (!v) {
 		bpf_map_update_elem(&nfx_quota, &k, &nv, BPF_NOEXIST);
@@ -86,7 +87,14 @@ static long gc_entry(void *map, __u64 *key, struct flow_entry *e, struct gc_walk
 	tmo = (__u64)flow_timeout(e, cfg) * w->scale * 1000;
 	last = e->last_seen;
 	if (w->now > last && w->now - last > tmo) {
-		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new, key)) {
+		/*
+		 * The event is written before the delete: a preallocated
+		 * element can be reused by another CPU's insert as soon as it
+		 * is deleted. A flow removed concurrently may so end twice.
+		 */
+		nfx_event_end(e, NFX_EV_END_EVICTED, 0);
+		if (!bpf_map_delete_elem(w->tier ? (void *)&nfx_flows : (void *)&nfx_flows_new,
+					 key)) {
 			w->removed++;
 			return 0;
 		}
@@ -107,6 +115,22 @@ static long quota_settle(void *map, struct nfx_quota_key *k, struct nfx_quota_va
 	return 0;
 }
 
+/*
+ * One call site per map: the 6.1 verifier rejects a bpf_for_each_map_elem()
+ * call instruction reached with two different maps ("tail_call abusing
+ * map_ptr"), and the compiler merges the two calls of an if/else into one.
+ * Out-of-line functions keep them apart.
+ */
+static __noinline long gc_walk_new(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows_new, gc_entry, w, 0);
+}
+
+static __noinline long gc_walk_assured(struct gc_walk *w)
+{
+	return bpf_for_each_map_elem(&nfx_flows, gc_entry, w, 0);
+}
+
 static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_config *cfg)
 {
 	struct gc_walk w = {};
@@ -120,11 +144,11 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 	if (w.budget > GC_SLICE_MAX)
 		w.budget = GC_SLICE_MAX;
 	w.tier = tier;
-	w.gen = st->gen;
+	w.gen = st->gen + 1;	/* never 0, the generation of entries the datapath creates */
 	if (tier)
-		bpf_for_each_map_elem(&nfx_flows, gc_entry, &w, 0);
+		gc_walk_assured(&w);
 	else
-		bpf_for_each_map_elem(&nfx_flows_new, gc_entry, &w, 0);
+		gc_walk_new(&w);
 
 	st->slices++;
 	st->examined += w.examined;
@@ -137,7 +161,7 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 		st->live[tier] = 0;
 		st->cursor = 0;
 		if (!tier && cfg->gc.quota) {
-			__u32 gen = st->gen;
+			__u32 gen = st->gen + 1;
 
 			bpf_for_each_map_elem(&nfx_quota, quota_settle, &gen, 0);
 		}

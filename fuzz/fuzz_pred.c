@@ -20,7 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	for (tok = strtok_r(buf, " \t\n", &save); tok && argc < 64; tok = strtok_r(NULL, " \t\n", &save))
+	for (tok = strtok_r(buf, " \t\n", &save); tok && argc < 64;
+	     tok = strtok_r(NULL, " \t\n", &save))
 		argv[argc++] = tok;
 	if (!nfx_pred_parse(argc, argv, &p)) {
 		memset(&e, 0, sizeof(e));

@@ -21,7 +21,7 @@ tests_of() {
 	local f
 	case $1 in
 	unit|bpf) set -- "$NFX_BUILD"/selftests/$1/test_* ;;
-	asan) set -- "$PWD"/build-asan/selftests/unit/test_* ;;
+	asan) set -- "$PWD"/build-asan/selftests/unit/test_* "$PWD"/build-asan/selftests/bpf/test_* ;;
 	e2e|lint|fuzz|vm) set -- selftests/"$1"/test_*.sh ;;
 	vmtest) set -- selftests/vmtest.sh ;;
 	*) echo "run.sh: unknown suite '$1'" >&2; return 2 ;;
@@ -53,6 +53,7 @@ for item in "${list[@]}"; do
 	out=$(mktemp)
 	if [ "$suite" = asan ]; then
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
+		LSAN_OPTIONS=suppressions=$PWD/selftests/lsan.supp:print_suppressions=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 			timeout -k 10 "$TIMEOUT" "$path" >"$out" 2>&1
 	else

@@ -43,8 +43,8 @@ static __always_inline const union nfx_addr *flow_src_addr(const struct flow_ent
  * starts from zero: the bound on what a flood can hold is the unassured
  * tier itself, the quota only keeps one prefix from taking all of it.
  */
-static __always_inline bool nfx_quota_admit(const struct nfx_gc_conf *gc,
-					    const union nfx_addr *src, __u8 family)
+static __always_inline bool nfx_quota_admit(const struct nfx_gc_conf *gc, const union nfx_addr *src,
+					    __u8 family)
 {
 	struct nfx_quota_key k;
 	struct nfx_quota_val *v, nv = { .count = 1 };

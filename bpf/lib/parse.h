@@ -85,8 +85,7 @@ static __always_inline bool nfx_icmp_is_echo(__u8 family, __u8 type)
  * read: the pointer against data_end (what the verifier tracks) and the
  * offset against the end of the IP datagram (what the header claims).
  */
-static __always_inline int nfx_parse_l4(void *data, void *data_end,
-					struct nfx_pkt *pkt)
+static __always_inline int nfx_parse_l4(void *data, void *data_end, struct nfx_pkt *pkt)
 {
 	__u32 off = pkt->l4_off;
 	__u32 room = pkt->payload_end - off;
@@ -156,8 +155,7 @@ static __always_inline int nfx_parse_l4(void *data, void *data_end,
 	return NFX_PARSE_L3;
 }
 
-static __always_inline int nfx_parse_ipv4(void *data, void *data_end,
-					  struct nfx_pkt *pkt)
+static __always_inline int nfx_parse_ipv4(void *data, void *data_end, struct nfx_pkt *pkt)
 {
 	struct iphdr *iph = data + pkt->l3_off;
 	__u32 hlen, tot;
@@ -167,8 +165,13 @@ static __always_inline int nfx_parse_ipv4(void *data, void *data_end,
 		return NFX_PARSE_MALFORMED;
 	hlen = iph->ihl * 4;
 	tot = nfx_ntohs(iph->tot_len);
+	/*
+	 * Lengths are checked as offsets against the frame length, not as
+	 * pointers: the 6.1 verifier loses the bounds of a byte-swapped
+	 * length and rejects pointer arithmetic with it.
+	 */
 	if (iph->version != 4 || hlen < sizeof(*iph) || tot < hlen ||
-	    (void *)iph + tot > data_end)
+	    (__u32)pkt->l3_off + tot > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET;
@@ -190,8 +193,7 @@ static __always_inline int nfx_parse_ipv4(void *data, void *data_end,
 	return nfx_parse_l4(data, data_end, pkt);
 }
 
-static __always_inline int nfx_parse_ipv6(void *data, void *data_end,
-					  struct nfx_pkt *pkt)
+static __always_inline int nfx_parse_ipv6(void *data, void *data_end, struct nfx_pkt *pkt)
 {
 	struct ipv6hdr *ip6h = data + pkt->l3_off;
 	void *cur = (void *)(ip6h + 1);
@@ -203,7 +205,8 @@ static __always_inline int nfx_parse_ipv6(void *data, void *data_end,
 		return NFX_PARSE_MALFORMED;
 	plen = nfx_ntohs(ip6h->payload_len);
 	/* Jumbograms (payload_len 0) never cross an Ethernet link. */
-	if (ip6h->version != 6 || plen == 0 || cur + plen > data_end)
+	if (ip6h->version != 6 || plen == 0 ||
+	    (__u32)pkt->l3_off + sizeof(*ip6h) + plen > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET6;
@@ -266,8 +269,7 @@ done:
 }
 
 /* Parse one frame. pkt is fully written whatever the result. */
-static __always_inline int nfx_parse(void *data, void *data_end,
-				     struct nfx_pkt *pkt)
+static __always_inline int nfx_parse(void *data, void *data_end, struct nfx_pkt *pkt)
 {
 	struct ethhdr *eth = data;
 	__u16 proto;
@@ -280,7 +282,7 @@ static __always_inline int nfx_parse(void *data, void *data_end,
 	proto = nfx_ntohs(eth->h_proto);
 	pkt->l3_off = sizeof(*eth);
 
-NFX_UNROLL
+	NFX_UNROLL
 	for (i = 0; i < NFX_VLAN_MAX; i++) {
 		struct nfx_vlan_hdr *vh = data + pkt->l3_off;
 

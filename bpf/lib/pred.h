@@ -13,8 +13,7 @@
 
 static __always_inline bool pred_in_net(const struct nfx_pred_net *n, const union nfx_addr *a)
 {
-	return (a->q[0] & n->mask.q[0]) == n->addr.q[0] &&
-	       (a->q[1] & n->mask.q[1]) == n->addr.q[1];
+	return (a->q[0] & n->mask.q[0]) == n->addr.q[0] && (a->q[1] & n->mask.q[1]) == n->addr.q[1];
 }
 
 /* Does the condition named by bit fail, given whether it holds? */
@@ -23,8 +22,8 @@ static __always_inline bool pred_fails(const struct nfx_flow_pred *p, __u32 bit,
 	return (p->match & bit) && holds == !!(p->negate & bit);
 }
 
-static __always_inline bool nfx_pred_eval(const struct nfx_flow_pred *p,
-					  const struct flow_entry *e, __u64 now)
+static __always_inline bool nfx_pred_eval(const struct nfx_flow_pred *p, const struct flow_entry *e,
+					  __u64 now)
 {
 	bool init_hi = e->flags & FLOW_F_INIT_HI;
 	const union nfx_addr *src = init_hi ? &e->key.hi_addr : &e->key.lo_addr;
@@ -42,8 +41,9 @@ static __always_inline bool nfx_pred_eval(const struct nfx_flow_pred *p,
 	    pred_fails(p, NFX_PRED_M_APP, e->app_id == p->app_id))
 		return false;
 	st = e->tcp_state;
-	if (pred_fails(p, NFX_PRED_M_STATE, e->key.proto == NFX_IPPROTO_TCP && st < 32 &&
-					     ((p->tcp_states >> (st & 31)) & 1)))
+	if (pred_fails(p, NFX_PRED_M_STATE,
+		       e->key.proto == NFX_IPPROTO_TCP && st < 32 &&
+			       ((p->tcp_states >> (st & 31)) & 1)))
 		return false;
 	if ((nfx_flow_status(e) & p->status_mask) != p->status_want)
 		return false;

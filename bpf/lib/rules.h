@@ -474,7 +474,8 @@ static __attribute__((noinline)) int nfx_rules_fast(const struct nfx_pkt *pkt, s
 }
 
 /* The classifier program's body: the packet as the pipeline saw it. */
-static __always_inline int nfx_rules_classify(struct xdp_md *ctx)
+static __always_inline int nfx_rules_classify(struct xdp_md *ctx, struct flow_entry **out_e,
+					      int *out_dir)
 {
 	struct nfx_rule_scratch *sc = nfx_rules_scratch_get();
 	const struct nfx_rule_meta *meta;
@@ -485,6 +486,14 @@ static __always_inline int nfx_rules_classify(struct xdp_md *ctx)
 
 	if (!sc)
 		return XDP_PASS;
+	/* Only on a cache miss: the flow entry is looked up a second time. */
+	if (sc->tier == 2)
+		e = bpf_map_lookup_elem(&nfx_flows, &sc->hash);
+	else if (sc->tier == 1)
+		e = bpf_map_lookup_elem(&nfx_flows_new, &sc->hash);
+	*out_e = e;
+	*out_dir = sc->dir;
+	orig = e && flow_is_orig(e, sc->dir);
 	sc->k = 0;
 	cur = bpf_map_lookup_elem(&nfx_rules_cur, &sc->k);
 	if (!cur || !*cur)
@@ -499,12 +508,6 @@ static __always_inline int nfx_rules_classify(struct xdp_md *ctx)
 	meta = bpf_map_lookup_elem(inner, &sc->k);
 	if (!meta || !meta->nrules)
 		return XDP_PASS;
-	/* Only on a cache miss: the flow entry is looked up a second time. */
-	if (sc->tier == 2)
-		e = bpf_map_lookup_elem(&nfx_flows, &sc->hash);
-	else if (sc->tier == 1)
-		e = bpf_map_lookup_elem(&nfx_flows_new, &sc->hash);
-	orig = e && flow_is_orig(e, sc->dir);
 
 	idx = nfx_rules_eval(&sc->pkt, ctx->ingress_ifindex, e, slot, meta);
 	/*

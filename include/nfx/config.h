@@ -66,6 +66,8 @@ struct nfx_link_conf {
 };
 
 /* Maps pinned per link; every other map is shared within a namespace. */
+/* clang-format off */
 #define NFX_PER_LINK_MAPS { "nfx_stats", "nfx_link" }
+/* clang-format on */
 
 #endif /* NFX_CONFIG_H */

@@ -62,13 +62,14 @@ enum flow_tcp_state {
 
 /*
  * NAT state kept in the entry, so a translated connection is still found
- * with the one lookup (the key is always the pre-translation tuple of the
- * side the table sees).
+ * with the one lookup from both sides: the key is the tuple as the outside
+ * sees it (masquerade address and port), and flow_nat holds the other
+ * endpoint of the translation, the inside one (bpf/lib/nat66.h).
  */
 struct flow_nat {
-	__be32 addr[4];		/* translated address (v4 mapped like nfx_addr) */
-	__be16 port;		/* translated port (or ICMP id) */
-	__u8 kind;		/* 0 none, else enum nfx_nat_kind */
+	__be32 addr[4];		/* inside address (v4 mapped like nfx_addr) */
+	__be16 port;		/* inside port (or ICMP id) */
+	__u8 kind;		/* 0 none, else enum nfx_nat_kind (include/nfx/npt.h) */
 	__u8 pad;
 };
 
@@ -101,10 +102,12 @@ struct flow_entry {
 NFX_STATIC_ASSERT(sizeof(struct flow_entry) == 128, "flow_entry is 128 bytes");
 
 #ifndef __bpf__
+/* clang-format off */
 static const char *const flow_tcp_state_names[FLOW_TCP_STATE_MAX] = {
 	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT",
 	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",
 };
+/* clang-format on */
 #endif
 
 #endif /* NFX_FLOW_H */

@@ -31,8 +31,8 @@ struct nfx_flush_result {
 int nfx_flush(struct nfx_link *link, const struct nfx_flow_pred *pred, bool dry_run,
 	      struct nfx_flush_result *res);
 /* The same on explicit flow-table fds (tests, benchmarks). */
-int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred,
-		  bool dry_run, __u64 now, struct nfx_flush_result *res);
+int nfx_flush_fds(int flows_new_fd, int flows_fd, const struct nfx_flow_pred *pred, bool dry_run,
+		  __u64 now, struct nfx_flush_result *res);
 
 /* Arm the collector's timer for the maps pinned in dir (attach, gc set). */
 int nfx_gc_start_dir(const char *dir);
@@ -51,8 +51,8 @@ void nfx_gc_defaults(struct nfx_config *cfg, __u64 capacity);
  * the kernel). On error returns -EINVAL, nfx_errmsg() holds the message
  * and *col (if not NULL) the 0-based offset in "val" or -1 for the key.
  */
-int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val,
-		    __u64 capacity, int *col);
+int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val, __u64 capacity,
+		    int *col);
 /* Checks across keys (adaptive.end > adaptive.start, ...). */
 int nfx_gc_conf_check(const struct nfx_config *cfg);
 /* Parse a configuration file into *cfg: errors "file:line:col: msg". */

@@ -86,8 +86,9 @@ static __always_inline void nfx_quota_key_make(struct nfx_quota_key *k, const un
 	k->prefix = *src;
 	k->family = family;
 	k->pad = 0;
-	nfx_prefix_mask(&k->prefix, family, family == NFX_AF_INET ?
-			(plen4 > 32 ? 32 : plen4) : (plen6 > 128 ? 128 : plen6));
+	nfx_prefix_mask(&k->prefix, family,
+			family == NFX_AF_INET ? (plen4 > 32 ? 32 : plen4) :
+						(plen6 > 128 ? 128 : plen6));
 }
 
 /*

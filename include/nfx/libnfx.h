@@ -145,6 +145,13 @@ struct nfx_events_opts {
 	__u32 rcvbuf;			/* ctnetlink socket buffer (0: 8 MiB) */
 	int flush_ms;			/* drain quiet rings at least this often (0: 50) */
 	int rings_fd;			/* link == NULL: the nfx_event_rings map to read */
+	bool no_mmap;			/* kernel: never use kmod nfx_nlmmap's ring */
+};
+
+enum nfx_events_transport {
+	NFX_EVT_RINGS = 0,		/* the datapath's per-CPU BPF rings */
+	NFX_EVT_NETLINK,		/* ctnetlink, recvmsg() */
+	NFX_EVT_NLMMAP,			/* ctnetlink messages in nfx_nlmmap's mapped ring */
 };
 
 struct nfx_events_stats {
@@ -154,6 +161,7 @@ struct nfx_events_stats {
 	__u64 dump_retries;		/* dumps thrown away for NLM_F_DUMP_INTR */
 	__u64 malformed;		/* records or messages that failed validation */
 	__u32 rings;			/* per-CPU rings read */
+	__u32 transport;		/* enum nfx_events_transport */
 };
 
 int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,

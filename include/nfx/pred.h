@@ -89,7 +89,7 @@ NFX_STATIC_ASSERT(sizeof(struct nfx_flow_pred) == 256, "nfx_flow_pred is 256 byt
 /* Status bits of an entry, shared by every matcher. */
 static __always_inline __u8 nfx_flow_status(const struct flow_entry *e)
 {
-	__u8 reply_seen = e->flags & FLOW_F_INIT_HI ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI;
+	__u8 reply_seen = (e->flags & FLOW_F_INIT_HI) ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI;
 	__u8 st = 0;
 
 	if (e->flags & FLOW_F_ASSURED)

@@ -22,7 +22,7 @@ enum nfx_stat {
 	NFX_STAT_FLOW_HIT,	/* packets that found their flow */
 	NFX_STAT_FLOW_FULL,	/* creations refused: table full */
 	NFX_STAT_FLOW_ADOPTED,	/* created from an existing kernel conntrack entry */
-	NFX_STAT_FLOW_COLLISION,/* 64-bit hash matched but the tuple did not */
+	NFX_STAT_FLOW_COLLISION, /* 64-bit hash matched but the tuple did not */
 	NFX_STAT_TCP_INVALID,	/* TCP packets that broke the state machine */
 	NFX_STAT_FLOW_QUOTA,	/* creations refused: source prefix over its quota */
 	NFX_STAT_MAX,
@@ -34,13 +34,15 @@ struct nfx_counter {
 };
 
 #ifndef __bpf__
-/* Names in enum order, for tables and JSON. */
+/* Names in enum order, for tables and JSON; packed by hand. */
+/* clang-format off */
 static const char *const nfx_stat_names[NFX_STAT_MAX] = {
 	"rx", "ipv4", "ipv6", "other_l3", "tcp", "udp", "icmp", "icmpv6",
 	"other_l4", "vlan", "fragment", "malformed", "flow_new", "flow_hit",
 	"flow_full", "flow_adopted", "flow_collision", "tcp_invalid",
 	"flow_quota",
 };
+/* clang-format on */
 #endif
 
 #endif /* NFX_STATS_H */

@@ -61,8 +61,8 @@ struct cli_cmd {
 /* Option lookup by name in the command's table. */
 bool cli_flag(const struct cli_cmd *cmd, const struct cli_vals *v, const char *name);
 const char *cli_str(const struct cli_cmd *cmd, const struct cli_vals *v, const char *name);
-unsigned long long cli_num(const struct cli_cmd *cmd, const struct cli_vals *v,
-			   const char *name, unsigned long long def);
+unsigned long long cli_num(const struct cli_cmd *cmd, const struct cli_vals *v, const char *name,
+			   unsigned long long def);
 
 /* Print "nfx-loader: <cmd>: <msg>" once, return CLI_EXIT_FAIL. */
 int cli_fail(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -81,6 +81,7 @@ extern const struct cli_cmd cli_flow_cmds[];
 extern const struct cli_cmd cli_rules_cmds[];
 extern const struct cli_cmd cli_gc_cmds[];
 extern const struct cli_cmd cli_event_cmds[];
+extern const struct cli_cmd cli_nat_cmds[];
 
 extern const struct cli_cmd *cli_current;
 

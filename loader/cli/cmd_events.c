@@ -268,6 +268,7 @@ static int do_events(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	run.filter.proto = run.filter.port = -1;
 	eo.kernel = cli_flag(cli_current, v, "kernel");
 	eo.rcvbuf = cli_num(cli_current, v, "rcvbuf", 0);
+	eo.no_mmap = cli_flag(cli_current, v, "no-mmap");
 	if (cli_num(cli_current, v, "rcvbuf", 0) > (1u << 30))
 		return cli_usage(ctx, "--rcvbuf must be at most 1 GiB");
 	if (timeout > 86400 * 365)
@@ -305,8 +306,15 @@ static int do_events(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	/* Lets tests and scripts start traffic only once we listen. */
-	if (ctx->verbose)
-		fprintf(stderr, "nfx-loader: events: listening\n");
+	if (ctx->verbose) {
+		static const char *const via[] = {
+			"per-CPU BPF rings", "kernel conntrack via ctnetlink recvmsg",
+			"kernel conntrack via the nfx_nlmmap ring",
+		};
+
+		nfx_events_get_stats(evs, &st);
+		fprintf(stderr, "nfx-loader: events: listening (%s)\n", via[st.transport % 3]);
+	}
 	if (timeout)
 		deadline = nfx_now_ns() + timeout * 1000000000ull;
 	while (!stop_requested) {
@@ -354,6 +362,7 @@ static const struct cli_opt events_opts[] = {
 	{ "timeout", 't', CLI_UINT, "SECONDS", "exit after SECONDS" },
 	{ "kernel", 'k', CLI_FLAG, NULL, "kernel conntrack events (ctnetlink) instead of nfx's" },
 	{ "rcvbuf", 0, CLI_UINT, "BYTES", "--kernel: socket buffer size (default 8 MiB)" },
+	{ "no-mmap", 0, CLI_FLAG, NULL, "--kernel: recvmsg() even when the nfx_nlmmap module is loaded" },
 	{ NULL },
 };
 

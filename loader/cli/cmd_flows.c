@@ -11,7 +11,6 @@
 #include "cli.h"
 
 struct flows_walk {
-	struct cli_ctx *ctx;
 	const struct nfx_flow_pred *filter;
 	struct json_writer *jw;
 	__u64 now;
@@ -31,7 +30,7 @@ static void flag_string(const struct flow_entry *e, char *buf)
 		*p++ = 'K';
 	if (e->flags & FLOW_F_MIDSTREAM)
 		*p++ = 'M';
-	if (!(e->flags & (e->flags & FLOW_F_INIT_HI ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI)))
+	if (!(e->flags & ((e->flags & FLOW_F_INIT_HI) ? FLOW_F_SEEN_LO : FLOW_F_SEEN_HI)))
 		*p++ = 'U';	/* UNREPLIED */
 	if (p == buf)
 		*p++ = '-';
@@ -70,7 +69,10 @@ static int print_flow(const struct flow_entry *e, void *arg)
 		jw_kstr(jw, "dst", dst);
 		jw_ku64(jw, "dport", v.dport);
 		jw_ku64(jw, "zone", e->key.zone);
-		jw_kstr(jw, "state", e->key.proto == 6 ? flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] : "");
+		jw_kstr(jw, "state",
+			e->key.proto == 6 ?
+				flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] :
+				"");
 		jw_kbool(jw, "assured", e->flags & FLOW_F_ASSURED);
 		jw_kbool(jw, "adopted", e->flags & FLOW_F_ADOPTED);
 		jw_kstr(jw, "flags", flags);
@@ -92,8 +94,7 @@ static int print_flow(const struct flow_entry *e, void *arg)
 	printf("%-6s %-47s %-11s %-5s %7s/%-7s %8s/%-8s %7.1f %6.1f\n",
 	       nfx_proto_name(e->key.proto), ep,
 	       e->key.proto == 6 ? flow_tcp_state_names[e->tcp_state % FLOW_TCP_STATE_MAX] : "-",
-	       flags,
-	       cli_fmt_count(b[0], sizeof(b[0]), v.orig_packets),
+	       flags, cli_fmt_count(b[0], sizeof(b[0]), v.orig_packets),
 	       cli_fmt_count(b[1], sizeof(b[1]), v.reply_packets),
 	       cli_fmt_bytes(b[2], sizeof(b[2]), v.orig_bytes),
 	       cli_fmt_bytes(b[3], sizeof(b[3]), v.reply_bytes), age, idle);
@@ -127,7 +128,8 @@ static int flows_one(struct cli_ctx *ctx, const char *ifname, struct flows_walk 
 static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, char **argv)
 {
 	struct nfx_flow_pred filter;
-	struct flows_walk w = { .ctx = ctx, .filter = &filter, .now = nfx_now_ns(),
+	struct flows_walk w = { .filter = &filter,
+				.now = nfx_now_ns(),
 				.count_only = cli_flag(cli_current, v, "count") };
 	char **links = NULL, *one[2] = { NULL, NULL };
 	int i, ret = 0;
@@ -158,8 +160,8 @@ static int do_flows(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 		jw_arr_start(w.jw);
 	} else if (!w.count_only) {
 		printf("%-6s %-47s %-11s %-5s %15s %17s %7s %6s\n", "proto",
-		       "initiator -> responder", "state", "flags", "packets o/r",
-		       "bytes o/r", "age", "idle");
+		       "initiator -> responder", "state", "flags", "packets o/r", "bytes o/r",
+		       "age", "idle");
 	}
 	for (i = 0; (one[0] ? one : links)[i] && !ret; i++)
 		ret = flows_one(ctx, (one[0] ? one : links)[i], &w);
@@ -188,8 +190,7 @@ static const struct cli_opt flows_opts[] = {
 };
 
 const struct cli_cmd cli_flow_cmds[] = {
-	{ "flows", "[IFNAME] [FILTER...]",
-	  "list flows; FILTER: the predicate words of 'flush' (proto P, state S, port N, host ADDR, zone N, assured, unassured, ...)",
+	{ "flows", "[IFNAME] [FILTER...]", "list flows; FILTER: the PREDICATE words of flush",
 	  flows_opts, 0, -1, do_flows },
 	{ NULL },
 };

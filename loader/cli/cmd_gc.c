@@ -78,7 +78,8 @@ static int do_flush(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 		goto out;
 	}
 	if (nfx_pred_is_empty(&pred) && !all) {
-		ret = cli_usage(ctx, "an empty predicate removes every flow: give --all to mean it");
+		ret = cli_usage(ctx,
+				"an empty predicate removes every flow: give --all to mean it");
 		goto out;
 	}
 	if (ctx->json) {
@@ -132,13 +133,17 @@ static int do_flush(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 		} else {
 			printf("%s: examined %llu, %s %llu in %.3f ms (one in-kernel call; program load %.1f ms)\n",
 			       t.list[i], (unsigned long long)ex, dry ? "would remove" : "removed",
-			       (unsigned long long)(dry ? ma : rm), r.run_ns / 1e6, r.load_ns / 1e6);
+			       (unsigned long long)(dry ? ma : rm), r.run_ns / 1e6,
+			       r.load_ns / 1e6);
 			if (ctx->verbose)
 				printf("  unassured: examined %llu matched %llu removed %llu\n"
 				       "  assured:   examined %llu matched %llu removed %llu\n",
-				       (unsigned long long)r.examined[0], (unsigned long long)r.matched[0],
-				       (unsigned long long)r.removed[0], (unsigned long long)r.examined[1],
-				       (unsigned long long)r.matched[1], (unsigned long long)r.removed[1]);
+				       (unsigned long long)r.examined[0],
+				       (unsigned long long)r.matched[0],
+				       (unsigned long long)r.removed[0],
+				       (unsigned long long)r.examined[1],
+				       (unsigned long long)r.matched[1],
+				       (unsigned long long)r.removed[1]);
 		}
 	}
 	if (jw) {
@@ -209,22 +214,21 @@ static void print_gc(const char *ifname, const struct nfx_config *cfg,
 	int i;
 
 	printf("%s: collector %s, a slice every %u..%u ms (now %u), %u entries per slice\n", ifname,
-	       st->armed && cfg->gc.interval_ms ? "running" : "STOPPED",
-	       cfg->gc.interval_ms, cfg->gc.interval_max_ms, st->delay_ms, cfg->gc.slice);
+	       st->armed && cfg->gc.interval_ms ? "running" : "STOPPED", cfg->gc.interval_ms,
+	       cfg->gc.interval_max_ms, st->delay_ms, cfg->gc.slice);
 	printf("  fill %u of %llu (%.1f%%), timeout scale %.1f%%, adaptive %u..%u flows\n",
 	       st->fill, (unsigned long long)cap, cap ? 100.0 * st->fill / cap : 0.0,
 	       st->scale_ppm / 1e4, cfg->gc.adaptive_start, cfg->gc.adaptive_end);
-	printf("  quota %u unassured flows per source /%u (IPv4), /%u (IPv6)%s\n",
-	       cfg->gc.quota, cfg->gc.quota_plen4, cfg->gc.quota_plen6,
-	       cfg->gc.quota ? "" : " (off)");
+	printf("  quota %u unassured flows per source /%u (IPv4), /%u (IPv6)%s\n", cfg->gc.quota,
+	       cfg->gc.quota_plen4, cfg->gc.quota_plen6, cfg->gc.quota ? "" : " (off)");
 	printf("  cycles %llu, slices %llu, examined %llu, expired %llu, %.1f ms in the collector\n",
 	       (unsigned long long)st->cycles, (unsigned long long)st->slices,
 	       (unsigned long long)st->examined, (unsigned long long)st->removed, st->run_ns / 1e6);
 	printf("  timeouts (s):");
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
 		printf("%s %s=%u", i % 5 ? "" : "\n   ", nfx_gc_keys[i], to->tcp[i]);
-	printf("\n    udp.unreplied=%u udp.assured=%u icmp=%u other=%u\n",
-	       to->udp_unreplied, to->udp_assured, to->icmp, to->other);
+	printf("\n    udp.unreplied=%u udp.assured=%u icmp=%u other=%u\n", to->udp_unreplied,
+	       to->udp_assured, to->icmp, to->other);
 }
 
 /* Read-modify-write of every distinct configuration among the targets. */
@@ -267,14 +271,16 @@ static int gc_apply(struct cli_ctx *ctx, struct target_set *t, int argc, char **
 
 				if (!eq || eq == argv[k]) {
 					nfx_link_close(link);
-					return cli_usage(ctx, "word %d '%s': expected KEY=VALUE", k + 1, argv[k]);
+					return cli_usage(ctx, "word %d '%s': expected KEY=VALUE",
+							 k + 1, argv[k]);
 				}
 				*eq = '\0';
 				err = nfx_gc_conf_set(&cfg, argv[k], eq + 1, ca + cu, NULL);
 				*eq = '=';
 				if (err) {
 					nfx_link_close(link);
-					return cli_usage(ctx, "word %d '%s': %s", k + 1, argv[k], nfx_errmsg());
+					return cli_usage(ctx, "word %d '%s': %s", k + 1, argv[k],
+							 nfx_errmsg());
 				}
 			}
 			if (!err)
@@ -374,13 +380,13 @@ static const struct cli_opt gc_opts[] = { { NULL } };
 
 const struct cli_cmd cli_gc_cmds[] = {
 	{ "flush", "[IFNAME] PREDICATE...",
-	  "remove matching flows in the kernel in one call; PREDICATE: [not] tcp|udp|proto P, "
+	  "remove matching flows in the kernel, one call; PREDICATE words: [not] tcp|udp|proto P, "
 	  "state S[,S], assured|unassured|unreplied|replied, src|dst|host ADDR[/LEN], "
 	  "port|sport|dport N[-M], zone N, mark V[/M], app ID, age|idle OP DURATION",
 	  flush_opts, 0, -1, do_flush },
-	{ "gc", "show|set|load|run [IFNAME] [KEY=VALUE...|FILE]",
-	  "garbage collector: show state, set timeouts/limits (tcp.established=1h, "
-	  "adaptive.start=60%, quota=256, ...), load a config file, run one slice now",
+	{ "gc", "show|set|load|run [IFNAME] ...",
+	  "garbage collector: show; set KEY=VALUE... (tcp.established=1h, adaptive.start=60%, "
+	  "quota=256, interval=1s, ...); load FILE; run one slice now",
 	  gc_opts, 1, -1, do_gc },
 	{ NULL },
 };

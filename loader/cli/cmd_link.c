@@ -158,8 +158,7 @@ static void print_link_table(const struct nfx_link_info *li, const struct nfx_co
 	int i;
 
 	printf("%s: ifindex %d prog %u %s%s%s\n", li->ifname, li->ifindex, li->prog_id,
-	       li->attached ? "xdp " : "NOT ATTACHED",
-	       li->attached ? mode_name(li->mode) : "",
+	       li->attached ? "xdp " : "NOT ATTACHED", li->attached ? mode_name(li->mode) : "",
 	       li->attached ? (li->multiprog ? " (libxdp dispatcher)" : " (single program)") : "");
 	printf("  flows: %llu assured, %llu unassured   zone %u   ct adoption: %s\n",
 	       (unsigned long long)assured, (unsigned long long)unassured, li->zone,
@@ -309,12 +308,11 @@ static const struct cli_opt attach_opts[] = {
 static const struct cli_opt no_opts[] = { { NULL } };
 
 const struct cli_cmd cli_link_cmds[] = {
-	{ "attach", "IFNAME", "load the XDP pipeline on IFNAME and pin it",
-	  attach_opts, 1, 1, do_attach },
-	{ "detach", "IFNAME", "detach from IFNAME and remove every pin",
-	  no_opts, 1, 1, do_detach },
-	{ "status", "[IFNAME]", "attachment, flow counts and per-protocol counters",
-	  no_opts, 0, 1, do_status },
+	{ "attach", "IFNAME", "load the XDP pipeline on IFNAME and pin it", attach_opts, 1, 1,
+	  do_attach },
+	{ "detach", "IFNAME", "detach from IFNAME and remove every pin", no_opts, 1, 1, do_detach },
+	{ "status", "[IFNAME]", "attachment, flow counts and per-protocol counters", no_opts, 0, 1,
+	  do_status },
 	{ "version", NULL, "print the version", no_opts, 0, 0, do_version },
 	{ NULL },
 };

@@ -25,6 +25,7 @@ static const struct cli_cmd *const cmd_tables[] = {
 	cli_rules_cmds,
 	cli_gc_cmds,
 	cli_event_cmds,
+	cli_nat_cmds,
 };
 
 int cli_fail(struct cli_ctx *ctx, const char *fmt, ...)
@@ -111,8 +112,8 @@ const char *cli_str(const struct cli_cmd *cmd, const struct cli_vals *v, const c
 	return i >= 0 && v->set[i] ? v->str[i] : NULL;
 }
 
-unsigned long long cli_num(const struct cli_cmd *cmd, const struct cli_vals *v,
-			   const char *name, unsigned long long def)
+unsigned long long cli_num(const struct cli_cmd *cmd, const struct cli_vals *v, const char *name,
+			   unsigned long long def)
 {
 	int i = opt_index(cmd, name);
 
@@ -123,15 +124,15 @@ static void print_cmd_help(FILE *f, const char *prog, const struct cli_cmd *c)
 {
 	int i;
 
-	fprintf(f, "Usage: %s [global options] %s%s%s\n  %s\n", prog, c->name,
-		c->args ? " " : "", c->args ? c->args : "", c->summary);
+	fprintf(f, "Usage: %s [global options] %s%s%s\n  %s\n", prog, c->name, c->args ? " " : "",
+		c->args ? c->args : "", c->summary);
 	for (i = 0; c->opts && c->opts[i].name; i++) {
 		const struct cli_opt *o = &c->opts[i];
 		char left[64];
 
 		snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
-			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-			 o->name, o->metavar ? " " : "", o->metavar ? o->metavar : "");
+			 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+			 o->metavar ? " " : "", o->metavar ? o->metavar : "");
 		fprintf(f, "    %-28s %s", left, o->help);
 		if (o->choices) {
 			const char *const *ch;
@@ -151,7 +152,8 @@ static void print_help(FILE *f, const char *prog)
 
 	fprintf(f,
 		"Usage: %s [-j|--json] [-p|--pretty] [-v] [-n NETNS] [--pin-root DIR] COMMAND [ARGS]\n\n"
-		"Commands:\n", prog);
+		"Commands:\n",
+		prog);
 	for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
 		for (i = 0; cmd_tables[t][i].name; i++)
 			fprintf(f, "  %-10s %-34s %s\n", cmd_tables[t][i].name,
@@ -197,8 +199,8 @@ static int parse_uint(const char *s, unsigned long long *out)
  * Options may appear anywhere after the subcommand; "--" ends them.
  * Positional arguments are compacted to the front of argv.
  */
-static int parse_cmd_opts(struct cli_ctx *ctx, const struct cli_cmd *cmd,
-			  struct cli_vals *v, int *argc, char **argv)
+static int parse_cmd_opts(struct cli_ctx *ctx, const struct cli_cmd *cmd, struct cli_vals *v,
+			  int *argc, char **argv)
 {
 	int i, n = 0, idx;
 	bool opts_done = false;
@@ -256,7 +258,8 @@ static int parse_cmd_opts(struct cli_ctx *ctx, const struct cli_cmd *cmd,
 			for (ch = o->choices; *ch && strcmp(*ch, val); ch++)
 				;
 			if (!*ch)
-				return cli_usage(ctx, "option --%s: '%s' is not one of the choices", o->name, val);
+				return cli_usage(ctx, "option --%s: '%s' is not one of the choices",
+						 o->name, val);
 		}
 		v->set[idx] = true;
 		v->str[idx] = val;
@@ -270,14 +273,16 @@ static int enter_netns(struct cli_ctx *ctx, const char *name)
 	char path[256];
 	int fd;
 
-	if (strchr(name, '/') || snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
+	if (strchr(name, '/') ||
+	    snprintf(path, sizeof(path), "/run/netns/%s", name) >= (int)sizeof(path))
 		return cli_usage(ctx, "'%s' is not a network namespace name", name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cli_fail(ctx, "network namespace %s: %s", name, strerror(errno));
 	if (setns(fd, CLONE_NEWNET)) {
 		close(fd);
-		return cli_fail(ctx, "cannot enter network namespace %s: %s", name, strerror(errno));
+		return cli_fail(ctx, "cannot enter network namespace %s: %s", name,
+				strerror(errno));
 	}
 	close(fd);
 	return 0;
@@ -370,8 +375,9 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 	if (argc < cmd->min_args || (cmd->max_args >= 0 && argc > cmd->max_args))
-		return cli_usage(&ctx, argc < cmd->min_args ? "missing argument: %s" :
-				 "too many arguments (expected: %s)",
+		return cli_usage(&ctx,
+				 argc < cmd->min_args ? "missing argument: %s" :
+							"too many arguments (expected: %s)",
 				 cmd->args ? cmd->args : "none");
 
 	libbpf_set_print(ctx.verbose > 1 ? verbose_print : quiet_print);

@@ -23,6 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
@@ -33,6 +36,7 @@
 
 #include "nfx/events.h"
 #include "nfx/hash.h"
+#include "nfx/nlmmap.h"
 #include "nfx/libnfx.h"
 #include "internal.h"
 
@@ -54,9 +58,15 @@ struct ct_state_slot {
 
 struct nfx_ct_listener {
 	struct nfx_events *evs;
-	struct mnl_socket *nl;
+	struct mnl_socket *nl;		/* recvmsg() transport */
 	char *buf;
 	size_t buflen;
+	/* nfx_nlmmap transport, when the module is loaded */
+	int mm_fd;
+	void *ring;
+	struct nfx_nlmmap_info info;
+	__u32 mm_head;
+	__u64 mm_dropped;
 	struct ct_state_slot states[CT_STATE_SLOTS];
 };
 
@@ -572,7 +582,52 @@ int nfx_ct_resync(struct nfx_ct_listener *ct)
 	return err;
 }
 
-int nfx_ct_listener_open(struct nfx_events *evs, __u32 rcvbuf, struct nfx_ct_listener **out)
+/*
+ * The memory-mapped ring of kmod/nfx_nlmmap, if the module is loaded.
+ * Returns 1 when in use, 0 to fall back to recvmsg(), or an error.
+ */
+static int nlmmap_open(struct nfx_ct_listener *ct)
+{
+	struct nfx_nlmmap_stats st;
+	__u64 ino_self = 0, ino_init = 0;
+	struct stat sb;
+
+	/* The module listens in the initial namespace only. */
+	if (!stat("/proc/self/ns/net", &sb))
+		ino_self = sb.st_ino;
+	if (!stat("/proc/1/ns/net", &sb))
+		ino_init = sb.st_ino;
+	if (!ino_self || ino_self != ino_init)
+		return 0;
+	ct->mm_fd = open(NFX_NLMMAP_DEV, O_RDWR | O_CLOEXEC);
+	if (ct->mm_fd < 0) {
+		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
+			return 0;
+		return nfx_err(-errno, "%s: %s%s", NFX_NLMMAP_DEV, strerror(errno),
+			       errno == EBUSY ? " (another reader has the ring; use --no-mmap)" : "");
+	}
+	if (ioctl(ct->mm_fd, NFX_NLMMAP_INFO, &ct->info) ||
+	    ioctl(ct->mm_fd, NFX_NLMMAP_STATS, &st))
+		return nfx_err(-errno, "%s: %s", NFX_NLMMAP_DEV, strerror(errno));
+	if (ct->info.frame_size <= NFX_NLMMAP_HDRLEN || ct->info.frame_nr == 0 ||
+	    (__u64)ct->info.frame_size * ct->info.frame_nr > ct->info.ring_bytes)
+		return nfx_err(-EPROTO, "%s: inconsistent ring geometry", NFX_NLMMAP_DEV);
+	ct->ring = mmap(NULL, ct->info.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ct->mm_fd, 0);
+	if (ct->ring == MAP_FAILED) {
+		ct->ring = NULL;
+		return nfx_err(-errno, "%s: mmap: %s", NFX_NLMMAP_DEV, strerror(errno));
+	}
+	ct->mm_dropped = st.dropped_full + st.dropped_big;
+	return 1;
+}
+
+bool nfx_ct_listener_mmap(struct nfx_ct_listener *ct)
+{
+	return ct && ct->ring;
+}
+
+int nfx_ct_listener_open(struct nfx_events *evs, __u32 rcvbuf, bool no_mmap,
+			 struct nfx_ct_listener **out)
 {
 	struct nfx_ct_listener *ct = calloc(1, sizeof(*ct));
 	int fd, size, err;
@@ -580,8 +635,18 @@ int nfx_ct_listener_open(struct nfx_events *evs, __u32 rcvbuf, struct nfx_ct_lis
 	if (!ct)
 		return nfx_err(-ENOMEM, "out of memory");
 	ct->evs = evs;
+	ct->mm_fd = -1;
 	ct->buflen = MNL_SOCKET_BUFFER_SIZE > 65536 ? MNL_SOCKET_BUFFER_SIZE : 65536;
 	ct->buf = malloc(ct->buflen);
+	if (ct->buf && !no_mmap) {
+		err = nlmmap_open(ct);
+		if (err < 0)
+			goto fail;
+		if (err > 0) {
+			*out = ct;
+			return 0;
+		}
+	}
 	ct->nl = mnl_socket_open(NETLINK_NETFILTER);
 	if (!ct->buf || !ct->nl) {
 		err = nfx_err(ct->buf ? -errno : -ENOMEM, "cannot open a ctnetlink socket: %s",
@@ -614,6 +679,10 @@ void nfx_ct_listener_close(struct nfx_ct_listener *ct)
 {
 	if (!ct)
 		return;
+	if (ct->ring)
+		munmap(ct->ring, ct->info.ring_bytes);
+	if (ct->mm_fd >= 0)
+		close(ct->mm_fd);
 	if (ct->nl)
 		mnl_socket_close(ct->nl);
 	free(ct->buf);
@@ -622,14 +691,73 @@ void nfx_ct_listener_close(struct nfx_ct_listener *ct)
 
 int nfx_ct_listener_fd(struct nfx_ct_listener *ct)
 {
-	return mnl_socket_get_fd(ct->nl);
+	return ct->ring ? ct->mm_fd : mnl_socket_get_fd(ct->nl);
 }
 
-/* Wait up to wait_ms, then read every queued datagram. */
+/*
+ * Consume the mapped ring in frame order (protocol in nfx/nlmmap.h):
+ * handle each VALID frame in place, then hand it back as UNUSED.
+ */
+static int nlmmap_poll(struct nfx_ct_listener *ct, int wait_ms)
+{
+	struct pollfd p = { .fd = ct->mm_fd, .events = POLLIN };
+	struct nfx_nlmmap_stats st;
+	__u64 dropped;
+	int r, n = 0;
+
+	r = poll(&p, 1, wait_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	for (;;) {
+		struct nfx_nlmmap_hdr *h = (struct nfx_nlmmap_hdr *)
+			((char *)ct->ring + (size_t)ct->mm_head * ct->info.frame_size);
+		__u32 len;
+
+		if (__atomic_load_n(&h->status, __ATOMIC_ACQUIRE) != NFX_NLMMAP_VALID)
+			break;
+		len = h->len;
+		if (len > ct->info.frame_size - NFX_NLMMAP_HDRLEN) {
+			nfx_events_note(ct->evs, NFX_EVN_MALFORMED, 1);
+			r = 0;
+		} else {
+			r = ct_deliver_buf(ct, (const char *)h + NFX_NLMMAP_HDRLEN, len);
+		}
+		/* handled (or refused): the frame goes back to the kernel */
+		__atomic_store_n(&h->status, NFX_NLMMAP_UNUSED, __ATOMIC_RELEASE);
+		ct->mm_head = (ct->mm_head + 1) % ct->info.frame_nr;
+		if (r < 0)
+			return r;
+		n += r;
+	}
+	/* The kernel counts what it could not place: an exact loss count. */
+	if (ioctl(ct->mm_fd, NFX_NLMMAP_STATS, &st))
+		return -errno;
+	dropped = st.dropped_full + st.dropped_big;
+	if (dropped != ct->mm_dropped) {
+		nfx_events_lost(ct->evs, 0, NFX_EV_SRC_CT, dropped - ct->mm_dropped);
+		ct->mm_dropped = dropped;
+		r = nfx_ct_resync(ct);
+		if (r < 0)
+			return r;
+	}
+	return n;
+}
+
+/*
+ * Wait up to wait_ms, then read every queued datagram. After an overrun
+ * the messages still queued are older than anything a dump would show,
+ * so they are delivered first and the table is re-read once the queue is
+ * empty.
+ */
 int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms)
 {
-	struct pollfd p = { .fd = mnl_socket_get_fd(ct->nl), .events = POLLIN };
+	struct pollfd p = { .events = POLLIN };
+	bool resync = false;
 	int r, n = 0;
+
+	if (ct->ring)
+		return nlmmap_poll(ct, wait_ms);
+	p.fd = mnl_socket_get_fd(ct->nl);
 
 	r = poll(&p, 1, wait_ms);
 	if (r < 0)
@@ -640,19 +768,23 @@ int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms)
 		ssize_t len = recv(p.fd, ct->buf, ct->buflen, 0);
 
 		if (len < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
 				/* count unknown: the kernel dropped at least one */
 				nfx_events_lost(ct->evs, 0, NFX_EV_SRC_CT, 1);
-				r = nfx_ct_resync(ct);
-				if (r < 0)
-					return r;
+				resync = true;
 				continue;
 			}
-			return -errno;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return -errno;
+			if (!resync)
+				break;
+			resync = false;
+			r = nfx_ct_resync(ct);
+			if (r < 0)
+				return r;
+			continue;	/* events that came during the dump */
 		}
 		r = ct_deliver_buf(ct, ct->buf, (size_t)len);
 		if (r < 0)

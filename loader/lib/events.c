@@ -181,9 +181,20 @@ static int cmp_ts(const void *a, const void *b)
 }
 
 /* Deliver what is batched, oldest first; keeps the rest if cb stops. */
+static bool batch_sorted(const struct nfx_event *b, size_t n)
+{
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (cmp_ts(&b[i - 1], &b[i]) > 0)
+			return false;
+	return true;
+}
+
 static void batch_flush(struct nfx_events *evs)
 {
-	if (evs->head == 0 && evs->nbatch > 1)
+	/* one busy CPU (the common case under load) is already in order */
+	if (evs->head == 0 && evs->nbatch > 1 && !batch_sorted(evs->batch, evs->nbatch))
 		qsort(evs->batch, evs->nbatch, sizeof(*evs->batch), cmp_ts);
 	while (evs->head < evs->nbatch && !evs->stop) {
 		const struct nfx_event *ev = &evs->batch[evs->head++];
@@ -297,7 +308,7 @@ int nfx_events_open(struct nfx_link *link, const struct nfx_events_opts *opts,
 	evs->cb_ctx = o.ctx;
 	evs->flush_ms = o.flush_ms > 0 ? o.flush_ms : NFX_EVENT_FLUSH_MS;
 	if (o.kernel) {
-		err = nfx_ct_listener_open(evs, o.rcvbuf, &evs->ct);
+		err = nfx_ct_listener_open(evs, o.rcvbuf, o.no_mmap, &evs->ct);
 		if (err)
 			goto fail;
 		*out = evs;
@@ -397,6 +408,8 @@ int nfx_events_get_stats(struct nfx_events *evs, struct nfx_events_stats *st)
 {
 	*st = evs->st;
 	st->rings = evs->ct ? 0 : evs->nrings;
+	st->transport = !evs->ct ? NFX_EVT_RINGS :
+			nfx_ct_listener_mmap(evs->ct) ? NFX_EVT_NLMMAP : NFX_EVT_NETLINK;
 	return 0;
 }
 

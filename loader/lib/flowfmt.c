@@ -49,10 +49,15 @@ int nfx_addr_parse(const char *s, union nfx_addr *a)
 const char *nfx_proto_name(__u8 proto)
 {
 	switch (proto) {
-	case 6: return "tcp";
-	case 17: return "udp";
-	case 1: return "icmp";
-	case 58: return "icmpv6";
-	default: return "other";
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	default:
+		return "other";
 	}
 }

@@ -33,8 +33,8 @@ static int walk_tier(int fd, nfx_flow_cb cb, void *ctx)
 	for (;;) {
 		__u32 count = FLOW_BATCH;
 		__u32 i;
-		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals,
-					     &count, NULL);
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &count,
+					     NULL);
 
 		if (r && errno != ENOENT) {
 			err = nfx_err(-errno, "flow table walk: %s", strerror(errno));

@@ -64,8 +64,10 @@ static int gc_run_prog(const char *dir, bool start)
 	bpf_program__set_autoload(skel->progs.nfx_gc_step, !start);
 	err = nfx_gc_bpf__load(skel);
 	if (err) {
-		err = nfx_err(err, "cannot load the collector: %s (bpf_timer in a syscall program needs Linux 5.15+; -v shows the verifier log)",
-			      strerror(-err));
+		err = nfx_err(
+			err,
+			"cannot load the collector: %s (bpf_timer in a syscall program needs Linux 5.15+; -v shows the verifier log)",
+			strerror(-err));
 		goto out;
 	}
 	prog = start ? skel->progs.nfx_gc_start : skel->progs.nfx_gc_step;
@@ -157,11 +159,18 @@ static const struct gc_key {
 	enum gc_key_kind kind;
 	size_t off;
 } gc_keys[] = {
-#define TCP(st, name) { "tcp." name, K_TIMEOUT, offsetof(struct nfx_config, timeouts.tcp[st]) }
-	TCP(FLOW_TCP_NONE, "none"), TCP(FLOW_TCP_SYN_SENT, "syn_sent"),
-	TCP(FLOW_TCP_SYN_RECV, "syn_recv"), TCP(FLOW_TCP_ESTABLISHED, "established"),
-	TCP(FLOW_TCP_FIN_WAIT, "fin_wait"), TCP(FLOW_TCP_CLOSE_WAIT, "close_wait"),
-	TCP(FLOW_TCP_LAST_ACK, "last_ack"), TCP(FLOW_TCP_TIME_WAIT, "time_wait"),
+#define TCP(st, name) \
+	{ \
+		"tcp." name, K_TIMEOUT, offsetof(struct nfx_config, timeouts.tcp[st]) \
+	}
+	TCP(FLOW_TCP_NONE, "none"),
+	TCP(FLOW_TCP_SYN_SENT, "syn_sent"),
+	TCP(FLOW_TCP_SYN_RECV, "syn_recv"),
+	TCP(FLOW_TCP_ESTABLISHED, "established"),
+	TCP(FLOW_TCP_FIN_WAIT, "fin_wait"),
+	TCP(FLOW_TCP_CLOSE_WAIT, "close_wait"),
+	TCP(FLOW_TCP_LAST_ACK, "last_ack"),
+	TCP(FLOW_TCP_TIME_WAIT, "time_wait"),
 	TCP(FLOW_TCP_CLOSE, "close"),
 #undef TCP
 	{ "udp.unreplied", K_TIMEOUT, offsetof(struct nfx_config, timeouts.udp_unreplied) },
@@ -179,17 +188,27 @@ static const struct gc_key {
 };
 
 const char *const nfx_gc_keys[] = {
-	"tcp.none", "tcp.syn_sent", "tcp.syn_recv", "tcp.established", "tcp.fin_wait",
-	"tcp.close_wait", "tcp.last_ack", "tcp.time_wait", "tcp.close", "udp.unreplied",
-	"udp.assured", "icmp", "other", "interval", "interval.max", "slice", "adaptive.start",
-	"adaptive.end", "quota", "quota.prefix4", "quota.prefix6", NULL,
+	"tcp.none",	  "tcp.syn_sent",
+	"tcp.syn_recv",	  "tcp.established",
+	"tcp.fin_wait",	  "tcp.close_wait",
+	"tcp.last_ack",	  "tcp.time_wait",
+	"tcp.close",	  "udp.unreplied",
+	"udp.assured",	  "icmp",
+	"other",	  "interval",
+	"interval.max",	  "slice",
+	"adaptive.start", "adaptive.end",
+	"quota",	  "quota.prefix4",
+	"quota.prefix6",  NULL,
 };
 
 /* Integer with an optional unit; *ns in nanoseconds. No unit: seconds. */
 static int parse_dur(const char *s, __u64 *ns, int *col)
 {
-	static const struct { const char *u; __u64 mul; } units[] = {
-		{ "ms", 1000000ull }, { "s", 1000000000ull }, { "m", 60000000000ull },
+	static const struct {
+		const char *u;
+		__u64 mul;
+	} units[] = {
+		{ "ms", 1000000ull },	   { "s", 1000000000ull },     { "m", 60000000000ull },
 		{ "h", 3600000000000ull }, { "d", 86400000000000ull }, { "", 1000000000ull },
 	};
 	unsigned long long v;
@@ -231,8 +250,8 @@ static int parse_count(const char *s, __u64 max, __u64 *out, int *col)
 	return 0;
 }
 
-int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val,
-		    __u64 capacity, int *col)
+int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val, __u64 capacity,
+		    int *col)
 {
 	const struct gc_key *k = NULL;
 	__u64 v = 0, ns;
@@ -251,7 +270,8 @@ int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val,
 	case K_TIMEOUT:
 		err = parse_dur(val, &ns, &c);
 		if (!err && (ns % 1000000000ull || ns / 1000000000ull > UINT_MAX))
-			err = nfx_err(-EINVAL, "%s: timeouts are whole seconds up to %u", key, UINT_MAX);
+			err = nfx_err(-EINVAL, "%s: timeouts are whole seconds up to %u", key,
+				      UINT_MAX);
 		v = ns / 1000000000ull;
 		break;
 	case K_MS:
@@ -284,9 +304,12 @@ int nfx_gc_conf_set(struct nfx_config *cfg, const char *key, const char *val,
 		break;
 	case K_PLEN4:
 	case K_PLEN6:
-		err = parse_count(val[0] == '/' ? val + 1 : val, k->kind == K_PLEN4 ? 32 : 128, &v, &c);
+		err = parse_count(val[0] == '/' ? val + 1 : val, k->kind == K_PLEN4 ? 32 : 128, &v,
+				  &c);
 		if (!err && !v)
-			err = nfx_err(-EINVAL, "%s: a /0 quota prefix would be one quota for all sources", key);
+			err = nfx_err(-EINVAL,
+				      "%s: a /0 quota prefix would be one quota for all sources",
+				      key);
 		break;
 	default:
 		err = -EINVAL;
@@ -309,8 +332,10 @@ int nfx_gc_conf_check(const struct nfx_config *cfg)
 	const struct nfx_gc_conf *g = &cfg->gc;
 
 	if (g->adaptive_start && g->adaptive_end <= g->adaptive_start)
-		return nfx_err(-EINVAL, "adaptive.end (%u) must be above adaptive.start (%u); adaptive.start=0 turns scaling off",
-			       g->adaptive_end, g->adaptive_start);
+		return nfx_err(
+			-EINVAL,
+			"adaptive.end (%u) must be above adaptive.start (%u); adaptive.start=0 turns scaling off",
+			g->adaptive_end, g->adaptive_start);
 	if (g->interval_ms && !g->slice)
 		return nfx_err(-EINVAL, "slice must be at least 1 while the collector runs");
 	return 0;

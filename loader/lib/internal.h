@@ -3,6 +3,7 @@
 #ifndef NFX_LIB_INTERNAL_H
 #define NFX_LIB_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Record "fmt" as the error text and return err as a negative errno. */
@@ -12,8 +13,7 @@ int nfx_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 int nfx_bpffs_ensure(void);
 
 /* snprintf into a fixed buffer; -ENAMETOOLONG when it does not fit. */
-int nfx_path(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+int nfx_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Event channel internals (events.c, ctnl.c). */
 struct nfx_events;
@@ -26,8 +26,10 @@ int nfx_events_deliver(struct nfx_events *evs, const struct nfx_event *ev);
 void nfx_events_lost(struct nfx_events *evs, unsigned int cpu, unsigned char source,
 		     unsigned long long n);
 void nfx_events_note(struct nfx_events *evs, int what, unsigned long long n);
-int nfx_ct_listener_open(struct nfx_events *evs, unsigned int rcvbuf,
+int nfx_ct_listener_open(struct nfx_events *evs, unsigned int rcvbuf, bool no_mmap,
 			 struct nfx_ct_listener **out);
+/* true when reading kmod/nfx_nlmmap's mapped ring rather than a socket */
+bool nfx_ct_listener_mmap(struct nfx_ct_listener *ct);
 void nfx_ct_listener_close(struct nfx_ct_listener *ct);
 int nfx_ct_listener_fd(struct nfx_ct_listener *ct);
 int nfx_ct_listener_poll(struct nfx_ct_listener *ct, int wait_ms);

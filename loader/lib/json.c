@@ -82,10 +82,22 @@ static void close_level(struct json_writer *jw, char c)
 	fputc(c, jw->f);
 }
 
-void jw_obj_start(struct json_writer *jw) { open_level(jw, '{'); }
-void jw_obj_end(struct json_writer *jw) { close_level(jw, '}'); }
-void jw_arr_start(struct json_writer *jw) { open_level(jw, '['); }
-void jw_arr_end(struct json_writer *jw) { close_level(jw, ']'); }
+void jw_obj_start(struct json_writer *jw)
+{
+	open_level(jw, '{');
+}
+void jw_obj_end(struct json_writer *jw)
+{
+	close_level(jw, '}');
+}
+void jw_arr_start(struct json_writer *jw)
+{
+	open_level(jw, '[');
+}
+void jw_arr_end(struct json_writer *jw)
+{
+	close_level(jw, ']');
+}
 
 static void put_string(FILE *f, const char *s)
 {
@@ -94,11 +106,21 @@ static void put_string(FILE *f, const char *s)
 	fputc('"', f);
 	for (; *p; p++) {
 		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\r': fputs("\\r", f); break;
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
 		default:
 			if (*p < 0x20)
 				fprintf(f, "\\u%04x", *p);
@@ -156,8 +178,28 @@ void jw_null(struct json_writer *jw)
 	fputs("null", jw->f);
 }
 
-void jw_kstr(struct json_writer *jw, const char *k, const char *s) { jw_key(jw, k); jw_str(jw, s); }
-void jw_ku64(struct json_writer *jw, const char *k, __u64 v) { jw_key(jw, k); jw_u64(jw, v); }
-void jw_ks64(struct json_writer *jw, const char *k, __s64 v) { jw_key(jw, k); jw_s64(jw, v); }
-void jw_kdouble(struct json_writer *jw, const char *k, double v) { jw_key(jw, k); jw_double(jw, v); }
-void jw_kbool(struct json_writer *jw, const char *k, bool v) { jw_key(jw, k); jw_bool(jw, v); }
+void jw_kstr(struct json_writer *jw, const char *k, const char *s)
+{
+	jw_key(jw, k);
+	jw_str(jw, s);
+}
+void jw_ku64(struct json_writer *jw, const char *k, __u64 v)
+{
+	jw_key(jw, k);
+	jw_u64(jw, v);
+}
+void jw_ks64(struct json_writer *jw, const char *k, __s64 v)
+{
+	jw_key(jw, k);
+	jw_s64(jw, v);
+}
+void jw_kdouble(struct json_writer *jw, const char *k, double v)
+{
+	jw_key(jw, k);
+	jw_double(jw, v);
+}
+void jw_kbool(struct json_writer *jw, const char *k, bool v)
+{
+	jw_key(jw, k);
+	jw_bool(jw, v);
+}

@@ -87,31 +87,35 @@ int nfx_bpffs_ensure(void)
 	if (statfs("/sys/fs/bpf", &st) == 0 && st.f_type == BPF_FS_MAGIC)
 		return 0;
 	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
-		return nfx_err(-errno, "bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
+		return nfx_err(-errno,
+			       "bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
 			       strerror(errno));
 	return 0;
 }
 
 static int check_name(const char *ifname)
 {
-	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE ||
-	    strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
-		return nfx_err(-EINVAL, "'%s' is not a valid interface name",
-			       ifname ? ifname : "");
+	if (!ifname || !*ifname || strlen(ifname) >= IF_NAMESIZE || strchr(ifname, '/') ||
+	    !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return nfx_err(-EINVAL, "'%s' is not a valid interface name", ifname ? ifname : "");
 	return 0;
 }
 
 static int check_privileges(void)
 {
 	if (geteuid() != 0)
-		return nfx_err(-EPERM, "permission denied: nfx needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)");
+		return nfx_err(
+			-EPERM,
+			"permission denied: nfx needs root (CAP_BPF, CAP_NET_ADMIN, CAP_SYS_ADMIN)");
 	return 0;
 }
 
 static int check_kernel(void)
 {
 	if (access("/sys/kernel/btf/vmlinux", R_OK))
-		return nfx_err(-EOPNOTSUPP, "unsupported kernel: no BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF for CO-RE)");
+		return nfx_err(
+			-EOPNOTSUPP,
+			"unsupported kernel: no BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF for CO-RE)");
 	return 0;
 }
 
@@ -128,8 +132,7 @@ static int unpin_dir(const char *dir)
 	while ((de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (nfx_path(path, sizeof(path), "%s/%s", dir, de->d_name) ||
-		    unlink(path))
+		if (nfx_path(path, sizeof(path), "%s/%s", dir, de->d_name) || unlink(path))
 			err = -errno;
 	}
 	closedir(d);
@@ -169,8 +172,8 @@ static int pin_objects(struct nfx_xdp_bpf *skel, const char *dir)
 		if (!err)
 			err = bpf_map__pin(map, path);
 		if (err)
-			return nfx_err(err, "cannot pin map %s at %s: %s",
-				       bpf_map__name(map), path, strerror(-err));
+			return nfx_err(err, "cannot pin map %s at %s: %s", bpf_map__name(map), path,
+				       strerror(-err));
 	}
 	err = nfx_path(path, sizeof(path), "%s/%s", dir, NFX_PROG_PIN);
 	if (!err)
@@ -224,8 +227,7 @@ static int detach_prog(int ifindex, __u32 id)
 		if (xdp_multiprog__is_legacy(mp))
 			err = xdp_multiprog__detach(mp);
 		else
-			err = xdp_program__detach(p, ifindex,
-						  xdp_multiprog__attach_mode(mp), 0);
+			err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 	}
 	xdp_multiprog__close(mp);
 	return err;
@@ -303,8 +305,7 @@ static int find_sibling(const char *root, const char *ifname, char *sib, size_t 
 		if (fd < 0)
 			continue;
 		if (!bpf_map_lookup_elem(fd, &zero, cfg) && cfg->netns_ino == ino &&
-		    (cfg->flags & NFX_CFG_READY) &&
-		    !nfx_path(sib, len, "%s/%s", root, de->d_name))
+		    (cfg->flags & NFX_CFG_READY) && !nfx_path(sib, len, "%s/%s", root, de->d_name))
 			found = 1;
 		close(fd);
 	}
@@ -326,12 +327,15 @@ static int reuse_shared_maps(struct nfx_xdp_bpf *skel, const char *sib)
 			return err;
 		fd = bpf_obj_get(path);
 		if (fd < 0)
-			return nfx_err(-errno, "cannot open shared map %s: %s", path, strerror(errno));
+			return nfx_err(-errno, "cannot open shared map %s: %s", path,
+				       strerror(errno));
 		err = bpf_map__reuse_fd(map, fd);
 		close(fd);
 		if (err)
-			return nfx_err(err, "cannot share map %s (was it made by another nfx version?): %s",
-				       path, strerror(-err));
+			return nfx_err(
+				err,
+				"cannot share map %s (was it made by another nfx version?): %s",
+				path, strerror(-err));
 	}
 	return 0;
 }
@@ -372,7 +376,7 @@ static int fill_config(struct nfx_xdp_bpf *skel, const struct nfx_attach_opts *o
 	cfg.timeouts.icmp = 30;
 	cfg.timeouts.other = 600;
 	nfx_gc_defaults(&cfg, (__u64)bpf_map__max_entries(skel->maps.nfx_flows) +
-			      bpf_map__max_entries(skel->maps.nfx_flows_new));
+				      bpf_map__max_entries(skel->maps.nfx_flows_new));
 	cfg.features = skel->rodata->features;
 	cfg.flags = NFX_CFG_READY;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.nfx_config), &zero, &cfg, 0))
@@ -431,8 +435,10 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		return err;
 	if (stat(dir, &st) == 0) {
 		if (!o.replace)
-			return nfx_err(-EEXIST, "%s: nfx is already attached (pins in %s); detach first or use --replace",
-				       ifname, dir);
+			return nfx_err(
+				-EEXIST,
+				"%s: nfx is already attached (pins in %s); detach first or use --replace",
+				ifname, dir);
 		err = nfx_detach(ifname, root);
 		if (err)
 			return err;
@@ -443,7 +449,8 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 
 	skel = nfx_xdp_bpf__open();
 	if (!skel) {
-		err = nfx_err(-errno, "%s: cannot open the BPF object: %s", ifname, strerror(errno));
+		err = nfx_err(-errno, "%s: cannot open the BPF object: %s", ifname,
+			      strerror(errno));
 		goto out;
 	}
 	shared = find_sibling(root, ifname, sib, sizeof(sib), &sib_cfg);
@@ -467,7 +474,8 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 	err = libxdp_get_error(xprog);
 	if (err) {
 		xprog = NULL;
-		err = nfx_err(err, "%s: libxdp cannot use the BPF object: %s", ifname, strerror(-err));
+		err = nfx_err(err, "%s: libxdp cannot use the BPF object: %s", ifname,
+			      strerror(-err));
 		goto out;
 	}
 	err = xdp_program__attach(xprog, ifindex, to_xdp_mode(o.mode), 0);
@@ -476,7 +484,10 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 
 		libxdp_strerror(err, buf, sizeof(buf));
 		if (o.mode == NFX_MODE_NATIVE && err == -EOPNOTSUPP)
-			err = nfx_err(err, "%s: XDP native mode not supported by driver (try --mode generic)", ifname);
+			err = nfx_err(
+				err,
+				"%s: XDP native mode not supported by driver (try --mode generic)",
+				ifname);
 		else
 			err = nfx_err(err, "%s: cannot attach XDP program: %s", ifname, buf);
 		goto out;
@@ -496,8 +507,14 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	pinned = true;
 	err = pin_objects(skel, dir);
-	if (!err && !shared)
-		err = nfx_gc_start_dir(dir);	/* the links of a netns share one collector */
+	/*
+	 * The links of a netns share one collector. Without it (bpf_timer in
+	 * a syscall program needs 5.15) nfx still works: the datapath ignores
+	 * expired entries on lookup; `gc show` and `status` say it is stopped.
+	 */
+	if (!err && !shared && nfx_gc_start_dir(dir))
+		fprintf(stderr, "nfx: %s: warning: garbage collector not started: %s\n", ifname,
+			nfx_errmsg());
 out:
 	if (err) {
 		if (attached)
@@ -533,19 +550,22 @@ int nfx_detach(const char *ifname, const char *pin_root)
 		return err;
 	fd = bpf_obj_get(path);
 	if (fd >= 0) {
-		err = prog_id_of_fd(fd, &id, NULL);
+		/* No id: nothing of ours is attached; the pins still go. */
+		if (prog_id_of_fd(fd, &id, NULL))
+			id = 0;
 		close(fd);
 	}
 	ifindex = if_nametoindex(ifname);
 	if (ifindex && id) {
 		err = detach_prog(ifindex, id);
 		if (err)
-			return nfx_err(err, "%s: cannot detach XDP program %u: %s",
-				       ifname, id, strerror(-err));
+			return nfx_err(err, "%s: cannot detach XDP program %u: %s", ifname, id,
+				       strerror(-err));
 	}
 	err = unpin_dir(dir);
 	if (err)
-		return nfx_err(err, "%s: cannot remove pins in %s: %s", ifname, dir, strerror(-err));
+		return nfx_err(err, "%s: cannot remove pins in %s: %s", ifname, dir,
+			       strerror(-err));
 	return 0;
 }
 
@@ -568,9 +588,10 @@ int nfx_link_open(const char *ifname, const char *pin_root, struct nfx_link **ou
 		goto fail;
 	d = opendir(link->dir);
 	if (!d) {
-		err = errno == ENOENT ?
-		      nfx_err(-ENOENT, "%s: nfx is not attached (no pins in %s)", ifname, link->dir) :
-		      nfx_err(-errno, "%s: cannot read %s: %s", ifname, link->dir, strerror(errno));
+		err = errno == ENOENT ? nfx_err(-ENOENT, "%s: nfx is not attached (no pins in %s)",
+						ifname, link->dir) :
+					nfx_err(-errno, "%s: cannot read %s: %s", ifname, link->dir,
+						strerror(errno));
 		goto fail;
 	}
 	while ((de = readdir(d)) && link->nmaps < NFX_MAX_MAPS) {
@@ -585,11 +606,13 @@ int nfx_link_open(const char *ifname, const char *pin_root, struct nfx_link **ou
 		fd = bpf_obj_get(path);
 		if (fd < 0)
 			continue;
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.type || !strcmp(de->d_name, NFX_PROG_PIN)) {
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.type ||
+		    !strcmp(de->d_name, NFX_PROG_PIN)) {
 			close(fd);
 			continue;
 		}
-		strcpy(link->maps[link->nmaps].name, de->d_name);
+		/* Fits: names this long were skipped above. */
+		memcpy(link->maps[link->nmaps].name, de->d_name, strlen(de->d_name) + 1);
 		link->maps[link->nmaps++].fd = fd;
 	}
 	closedir(d);
@@ -636,7 +659,8 @@ int nfx_link_info(struct nfx_link *link, struct nfx_link_info *info)
 		return err;
 	fd = bpf_obj_get(path);
 	if (fd < 0)
-		return nfx_err(-errno, "%s: program pin %s: %s", link->ifname, path, strerror(errno));
+		return nfx_err(-errno, "%s: program pin %s: %s", link->ifname, path,
+			       strerror(errno));
 	err = prog_id_of_fd(fd, &info->prog_id, &info->load_time_ns);
 	close(fd);
 	if (err)
@@ -708,7 +732,8 @@ int nfx_link_config(struct nfx_link *link, struct nfx_config *cfg)
 	if (fd < 0)
 		return fd;
 	if (bpf_map_lookup_elem(fd, &zero, cfg))
-		return nfx_err(-errno, "%s: cannot read configuration: %s", link->ifname, strerror(errno));
+		return nfx_err(-errno, "%s: cannot read configuration: %s", link->ifname,
+			       strerror(errno));
 	return 0;
 }
 
@@ -720,7 +745,8 @@ int nfx_link_set_config(struct nfx_link *link, const struct nfx_config *cfg)
 	if (fd < 0)
 		return fd;
 	if (bpf_map_update_elem(fd, &zero, cfg, 0))
-		return nfx_err(-errno, "%s: cannot write configuration: %s", link->ifname, strerror(errno));
+		return nfx_err(-errno, "%s: cannot write configuration: %s", link->ifname,
+			       strerror(errno));
 	return 0;
 }
 

@@ -70,7 +70,7 @@ static const struct {
 	const char *name;
 	__u8 proto;
 } proto_names[] = {
-	{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+	{ "tcp", 6 },	 { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
 	{ "sctp", 132 }, { "gre", 47 }, { "esp", 50 },
 };
 
@@ -103,12 +103,9 @@ static const struct {
 	__u8 bit;
 	bool set;
 } status_words[] = {
-	{ "assured", NFX_PRED_ST_ASSURED, true },
-	{ "unassured", NFX_PRED_ST_ASSURED, false },
-	{ "unreplied", NFX_PRED_ST_UNREPLIED, true },
-	{ "replied", NFX_PRED_ST_UNREPLIED, false },
-	{ "seen_reply", NFX_PRED_ST_UNREPLIED, false },
-	{ "adopted", NFX_PRED_ST_ADOPTED, true },
+	{ "assured", NFX_PRED_ST_ASSURED, true },	{ "unassured", NFX_PRED_ST_ASSURED, false },
+	{ "unreplied", NFX_PRED_ST_UNREPLIED, true },	{ "replied", NFX_PRED_ST_UNREPLIED, false },
+	{ "seen_reply", NFX_PRED_ST_UNREPLIED, false }, { "adopted", NFX_PRED_ST_ADOPTED, true },
 	{ "midstream", NFX_PRED_ST_MIDSTREAM, true },
 };
 
@@ -145,8 +142,10 @@ static int parse_states(struct pred_parser *pp, int word, const char *list)
 		int k = state_by_name(s, len);
 
 		if (k < 0)
-			return PERR(pp, word, "'%.*s' is not a TCP state (SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, NONE)",
-				    (int)len, s);
+			return PERR(
+				pp, word,
+				"'%.*s' is not a TCP state (SYN_SENT, SYN_RECV, ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, NONE)",
+				(int)len, s);
 		bits |= 1u << k;
 		s += len;
 		if (*s == ',')
@@ -172,7 +171,7 @@ static int parse_net(struct pred_parser *pp, int word, const char *val, __u8 sid
 		return PERR(pp, word, "at most %d address conditions", NFX_PRED_MAX_NETS);
 	if (strlen(val) >= sizeof(buf))
 		return PERR(pp, word, "'%s' is not an address or prefix", val);
-	strcpy(buf, val);
+	snprintf(buf, sizeof(buf), "%s", val);
 	slash = strchr(buf, '/');
 	if (slash)
 		*slash = '\0';
@@ -212,7 +211,7 @@ static int parse_ports(struct pred_parser *pp, int word, const char *val, __u8 s
 		return PERR(pp, word, "at most %d port conditions", NFX_PRED_MAX_PORTS);
 	if (strlen(val) >= sizeof(buf))
 		return PERR(pp, word, "'%s' is not a port or range", val);
-	strcpy(buf, val);
+	snprintf(buf, sizeof(buf), "%s", val);
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = '\0';
@@ -234,9 +233,17 @@ static int parse_ports(struct pred_parser *pp, int word, const char *val, __u8 s
 /* "90", "1.5s" is not accepted: integers with a unit only. */
 static int parse_duration(const char *s, __u64 *ns)
 {
-	static const struct { const char *u; __u64 mul; } units[] = {
-		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ull },
-		{ "m", 60000000000ull }, { "h", 3600000000000ull }, { "d", 86400000000000ull },
+	static const struct {
+		const char *u;
+		__u64 mul;
+	} units[] = {
+		{ "ns", 1 },
+		{ "us", 1000 },
+		{ "ms", 1000000 },
+		{ "s", 1000000000ull },
+		{ "m", 60000000000ull },
+		{ "h", 3600000000000ull },
+		{ "d", 86400000000000ull },
 		{ "", 1000000000ull },
 	};
 	unsigned long long v;
@@ -286,7 +293,8 @@ static int parse_time_cond(struct pred_parser *pp, int word, const char *w, bool
 			return PERR(pp, word, "needs a duration after '%s'", op);
 	}
 	if (parse_duration(val, &ns))
-		return PERR(pp, pp->i, "'%s' is not a duration (integer with ns, us, ms, s, m, h or d)", val);
+		return PERR(pp, pp->i,
+			    "'%s' is not a duration (integer with ns, us, ms, s, m, h or d)", val);
 	if (!*op || !strcmp(op, ">="))
 		lo = ns;
 	else if (!strcmp(op, ">"))
@@ -329,8 +337,8 @@ static int parse_word(struct pred_parser *pp)
 		pp->p.proto = k;
 		return 0;
 	}
-	if (!strcasecmp(w, "ipv4") || !strcasecmp(w, "ipv6") ||
-	    !strcasecmp(w, "inet") || !strcasecmp(w, "inet6")) {
+	if (!strcasecmp(w, "ipv4") || !strcasecmp(w, "ipv6") || !strcasecmp(w, "inet") ||
+	    !strcasecmp(w, "inet6")) {
 		if (set_scalar(pp, NFX_PRED_M_FAMILY, word))
 			return -EINVAL;
 		pp->p.family = strchr(w, '6') ? NFX_AF_INET6 : NFX_AF_INET;
@@ -372,13 +380,17 @@ static int parse_word(struct pred_parser *pp)
 		pp->p.family = val[0] == '6' ? NFX_AF_INET6 : NFX_AF_INET;
 	} else if (!strcasecmp(w, "state")) {
 		return parse_states(pp, pp->i, val);
-	} else if (!strcasecmp(w, "src") || !strcasecmp(w, "dst") ||
-		   !strcasecmp(w, "host") || !strcasecmp(w, "net")) {
-		return parse_net(pp, pp->i, val, w[0] == 's' || w[0] == 'S' ? NFX_PRED_SRC :
-				 w[0] == 'd' || w[0] == 'D' ? NFX_PRED_DST : NFX_PRED_EITHER);
+	} else if (!strcasecmp(w, "src") || !strcasecmp(w, "dst") || !strcasecmp(w, "host") ||
+		   !strcasecmp(w, "net")) {
+		return parse_net(pp, pp->i, val,
+				 w[0] == 's' || w[0] == 'S' ? NFX_PRED_SRC :
+				 w[0] == 'd' || w[0] == 'D' ? NFX_PRED_DST :
+							      NFX_PRED_EITHER);
 	} else if (!strcasecmp(w, "port") || !strcasecmp(w, "sport") || !strcasecmp(w, "dport")) {
-		return parse_ports(pp, pp->i, val, w[0] == 's' || w[0] == 'S' ? NFX_PRED_SRC :
-				   w[0] == 'd' || w[0] == 'D' ? NFX_PRED_DST : NFX_PRED_EITHER);
+		return parse_ports(pp, pp->i, val,
+				   w[0] == 's' || w[0] == 'S' ? NFX_PRED_SRC :
+				   w[0] == 'd' || w[0] == 'D' ? NFX_PRED_DST :
+								NFX_PRED_EITHER);
 	} else if (!strcasecmp(w, "zone")) {
 		if (parse_ulong(val, 65535, &n))
 			return PERR(pp, pp->i, "not a zone number 0..65535");
@@ -390,12 +402,13 @@ static int parse_word(struct pred_parser *pp)
 
 		if (strlen(val) >= sizeof(buf))
 			return PERR(pp, pp->i, "not a mark VALUE[/MASK]");
-		strcpy(buf, val);
+		snprintf(buf, sizeof(buf), "%s", val);
 		slash = strchr(buf, '/');
 		if (slash)
 			*slash = '\0';
 		m = 0xffffffffu;
-		if (parse_ulong(buf, 0xffffffffu, &n) || (slash && parse_ulong(slash + 1, 0xffffffffu, &m)))
+		if (parse_ulong(buf, 0xffffffffu, &n) ||
+		    (slash && parse_ulong(slash + 1, 0xffffffffu, &m)))
 			return PERR(pp, pp->i, "not a mark VALUE[/MASK] of 32-bit numbers");
 		if (set_scalar(pp, NFX_PRED_M_MARK, word))
 			return -EINVAL;
@@ -467,12 +480,12 @@ bool nfx_pred_match(const struct nfx_flow_pred *p, const struct flow_entry *e, _
 
 #define COND(bit, expr) \
 	if ((p->match & (bit)) && !(expr) != !!(p->negate & (bit))) \
-		return false
+	return false
 
 	COND(NFX_PRED_M_PROTO, k->proto == p->proto);
 	COND(NFX_PRED_M_FAMILY, k->family == p->family);
-	COND(NFX_PRED_M_STATE, k->proto == 6 && e->tcp_state < 32 &&
-			       (p->tcp_states & (1u << e->tcp_state)));
+	COND(NFX_PRED_M_STATE,
+	     k->proto == 6 && e->tcp_state < 32 && (p->tcp_states & (1u << e->tcp_state)));
 	COND(NFX_PRED_M_ZONE, k->zone == p->zone);
 	COND(NFX_PRED_M_MARK, (e->mark & p->mark_mask) == p->mark);
 	COND(NFX_PRED_M_APP, e->app_id == p->app_id);

@@ -112,15 +112,53 @@ static int bench_nfx(__u64 n)
 	if (fill(fd, n))
 		return 1;
 	printf("nfx_fill_ns=%llu\n", (unsigned long long)(nfx_now_ns() - t0));
-	if (nfx_pred_parse(1, words, &p) ||
-	    nfx_flush_fds(fd[0], fd[1], &p, false, 0, &r)) {
+	if (nfx_pred_parse(1, words, &p) || nfx_flush_fds(fd[0], fd[1], &p, false, 0, &r)) {
 		fprintf(stderr, "%s\n", nfx_errmsg());
 		return 1;
 	}
 	printf("nfx_examined=%llu\nnfx_removed=%llu\nnfx_flush_ns=%llu\nnfx_load_ns=%llu\n",
 	       (unsigned long long)(r.examined[0] + r.examined[1]),
-	       (unsigned long long)(r.removed[0] + r.removed[1]),
-	       (unsigned long long)r.run_ns, (unsigned long long)r.load_ns);
+	       (unsigned long long)(r.removed[0] + r.removed[1]), (unsigned long long)r.run_ns,
+	       (unsigned long long)r.load_ns);
+
+	/* the same from user space: batch walk, one delete per match */
+	if (fill(fd, n))
+		return 1;
+	{
+		static __u64 keys[BATCH];
+		static struct flow_entry vals[BATCH];
+		__u64 now = nfx_now_ns(), removed = 0, calls = 0;
+		int t;
+
+		t0 = nfx_now_ns();
+		for (t = 0; t < 2; t++) {
+			__u64 in = 0, out = 0;
+			bool first = true;
+
+			for (;;) {
+				__u32 cnt = BATCH, k;
+				int rr = bpf_map_lookup_batch(fd[t], first ? NULL : &in, &out, keys,
+							      vals, &cnt, NULL);
+
+				if (rr && errno != ENOENT)
+					return 1;
+				calls++;
+				for (k = 0; k < cnt; k++) {
+					if (!nfx_pred_match(&p, &vals[k], now))
+						continue;
+					calls++;
+					removed += !bpf_map_delete_elem(fd[t], &keys[k]);
+				}
+				if (rr)
+					break;
+				in = out;
+				first = false;
+			}
+		}
+		printf("user_flush_ns=%llu\nuser_removed=%llu\nuser_syscalls=%llu\n",
+		       (unsigned long long)(nfx_now_ns() - t0), (unsigned long long)removed,
+		       (unsigned long long)calls);
+	}
 
 	/* collector over n live flows: refill the removed half */
 	if (fill(fd, n))
@@ -133,6 +171,7 @@ static int bench_nfx(__u64 n)
 	err = nfx_gc_bpf__load(gc);
 	if (err) {
 		fprintf(stderr, "gc load: %s\n", strerror(-err));
+		nfx_gc_bpf__destroy(gc);
 		return 1;
 	}
 	{
@@ -142,11 +181,11 @@ static int bench_nfx(__u64 n)
 			cfg.timeouts.tcp[i] = 3600;
 		nfx_gc_defaults(&cfg, n);
 		if (getenv("GC_SLICE"))
-			cfg.gc.slice = atoi(getenv("GC_SLICE"));
+			cfg.gc.slice = strtoul(getenv("GC_SLICE"), NULL, 10);
 		cfg.flags = NFX_CFG_READY;
 		bpf_map_update_elem(bpf_map__fd(gc->maps.nfx_config), &zero, &cfg, 0);
-		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n", cfg.gc.interval_ms,
-		       cfg.gc.interval_max_ms, cfg.gc.slice);
+		printf("gc_interval_ms=%u\ngc_interval_max_ms=%u\ngc_slice=%u\n",
+		       cfg.gc.interval_ms, cfg.gc.interval_max_ms, cfg.gc.slice);
 	}
 	/* one warm-up cycle, then three measured */
 	for (i = 0; i < 4; i++) {
@@ -159,8 +198,10 @@ static int bench_nfx(__u64 n)
 		while (st.cycles == cyc0) {
 			LIBBPF_OPTS(bpf_test_run_opts, o);
 
-			if (bpf_prog_test_run_opts(bpf_program__fd(gc->progs.nfx_gc_step), &o))
+			if (bpf_prog_test_run_opts(bpf_program__fd(gc->progs.nfx_gc_step), &o)) {
+				nfx_gc_bpf__destroy(gc);
 				return 1;
+			}
 			bpf_map_lookup_elem(fdst, &zero, &st);
 		}
 	}
@@ -203,7 +244,9 @@ static int drain(struct mnl_socket *nl, __u64 *errors, int flags)
 		for (; mnl_nlmsg_ok(h, rem); h = mnl_nlmsg_next(h, &rem))
 			if (h->nlmsg_type == NLMSG_ERROR &&
 			    ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error)
-				(*errors)++, last_error = ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))->error;
+				(*errors)++,
+					last_error = ((struct nlmsgerr *)mnl_nlmsg_get_payload(h))
+							     ->error;
 	}
 	return 0;
 }
@@ -251,7 +294,8 @@ static int bench_ct(__u64 n, unsigned secs)
 		put_tuple(nlh, CTA_TUPLE_REPLY, dst, src, dp, sp);
 		mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(3600));
 		if (est)
-			mnl_attr_put_u32(nlh, CTA_STATUS, htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
+			mnl_attr_put_u32(nlh, CTA_STATUS,
+					 htonl(IPS_SEEN_REPLY | IPS_ASSURED | IPS_CONFIRMED));
 		pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
 		tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
 		mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE,
@@ -281,7 +325,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "nfx") && n >= 2)
 		return bench_nfx(n);
 	if (argc >= 4 && !strcmp(argv[1], "ct") && n >= 2)
-		return bench_ct(n, atoi(argv[3]));
+		return bench_ct(n, strtoul(argv[3], NULL, 10));
 	fprintf(stderr, "usage: bench_flush nfx N | ct N SECONDS\n");
 	return 2;
 }

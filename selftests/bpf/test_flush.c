@@ -103,8 +103,8 @@ static int tables_open(struct tables *t)
 	/* Larger than the population: the LRU tier must never evict here. */
 	t->fd[0] = bpf_map_create(BPF_MAP_TYPE_LRU_HASH, "nfx_flows_new", 8,
 				  sizeof(struct flow_entry), 4 * POP, NULL);
-	t->fd[1] = bpf_map_create(BPF_MAP_TYPE_HASH, "nfx_flows", 8,
-				  sizeof(struct flow_entry), 4 * POP, NULL);
+	t->fd[1] = bpf_map_create(BPF_MAP_TYPE_HASH, "nfx_flows", 8, sizeof(struct flow_entry),
+				  4 * POP, NULL);
 	return t->fd[0] < 0 || t->fd[1] < 0 ? -errno : 0;
 }
 
@@ -121,7 +121,8 @@ static void check_rest(struct tables *t, const struct nfx_flow_pred *p, bool rem
 
 		if (present == want_gone)
 			TAP_FAIL("%s: entry %d %s", what, i,
-				 present ? "left in place though it matches" : "removed though it does not match");
+				 present ? "left in place though it matches" :
+					   "removed though it does not match");
 	}
 }
 
@@ -145,11 +146,32 @@ static const char *const fixed[] = {
 };
 
 static const char *const fragments[] = {
-	"tcp", "udp", "not tcp", "unreplied", "replied", "assured", "unassured",
-	"syn_sent", "state ESTABLISHED,TIME_WAIT", "src 10.0.0.0/15", "dst 192.0.2.0/24",
-	"host fd00::/16", "not host 198.51.100.0/25", "port 40000-65535", "sport 443",
-	"not dport 22-80", "zone 1", "not zone 0", "mark 0/0xff", "app 0", "age < 30m",
-	"idle > 5m", "ipv4", "ipv6", "midstream", "not adopted",
+	"tcp",
+	"udp",
+	"not tcp",
+	"unreplied",
+	"replied",
+	"assured",
+	"unassured",
+	"syn_sent",
+	"state ESTABLISHED,TIME_WAIT",
+	"src 10.0.0.0/15",
+	"dst 192.0.2.0/24",
+	"host fd00::/16",
+	"not host 198.51.100.0/25",
+	"port 40000-65535",
+	"sport 443",
+	"not dport 22-80",
+	"zone 1",
+	"not zone 0",
+	"mark 0/0xff",
+	"app 0",
+	"age < 30m",
+	"idle > 5m",
+	"ipv4",
+	"ipv6",
+	"midstream",
+	"not adopted",
 };
 
 static int words_of(char *buf, char **argv, int max)
@@ -183,7 +205,8 @@ static void run_case(struct tables *t, const char *text)
 	if (r.matched[0] + r.matched[1] != want || r.removed[0] + r.removed[1])
 		TAP_FAIL("dry run '%s': matched %llu removed %llu, reference %llu", text,
 			 (unsigned long long)(r.matched[0] + r.matched[1]),
-			 (unsigned long long)(r.removed[0] + r.removed[1]), (unsigned long long)want);
+			 (unsigned long long)(r.removed[0] + r.removed[1]),
+			 (unsigned long long)want);
 	check_rest(t, &p, false, "dry run changes nothing");
 
 	if (nfx_flush_fds(t->fd[0], t->fd[1], &p, false, NOW, &r))
@@ -193,7 +216,8 @@ static void run_case(struct tables *t, const char *text)
 			 (unsigned long long)(r.examined[0] + r.examined[1]), POP);
 	if (r.removed[0] + r.removed[1] != want)
 		TAP_FAIL("'%s': removed %llu, reference matches %llu", text,
-			 (unsigned long long)(r.removed[0] + r.removed[1]), (unsigned long long)want);
+			 (unsigned long long)(r.removed[0] + r.removed[1]),
+			 (unsigned long long)want);
 	check_rest(t, &p, true, text);
 	clear(t);
 }
@@ -218,8 +242,10 @@ TEST(flush_matches_reference)
 		int n = 1 + random() % 3, j;
 
 		for (j = 0; j < n; j++) {
-			strcat(text, j ? " " : "");
-			strcat(text, fragments[random() % (sizeof(fragments) / sizeof(fragments[0]))]);
+			size_t len = strlen(text);
+
+			snprintf(text + len, sizeof(text) - len, "%s%s", j ? " " : "",
+				 fragments[random() % (sizeof(fragments) / sizeof(fragments[0]))]);
 		}
 		snprintf(buf, sizeof(buf), "%s", text);
 		if (nfx_pred_parse(words_of(buf, argv, 32), argv, &p))

@@ -12,13 +12,14 @@ command -v socat >/dev/null || nfx_skip "socat missing"
 command -v bpftool >/dev/null || nfx_skip "bpftool missing"
 nfx_topology || nfx_skip "cannot build the topology"
 
-t_plan 13
+t_plan 17
 FLAG=/tmp/nfx-t$nfx_id.flag
 CLOG=/tmp/nfx-t$nfx_id.client
 
 t_check "attach $IF_RA" nfx_loader attach "$IF_RA"
 t_check "attach $IF_RB" nfx_loader attach "$IF_RB"
 t_check "gc set quota=32" nfx_loader gc set quota=32 quota.prefix4=24
+t_eq "one collector for both links, running" "$(nfx_loader -j gc show | jq -c '[.[].running]')" "[true]"
 
 in_s socat TCP-LISTEN:7000,reuseaddr,fork EXEC:cat >/dev/null 2>&1 &
 sleep 0.5
@@ -76,8 +77,16 @@ unrep=$(nfx_loader flows -c unreplied)
 dry=$(nfx_loader -j flush unreplied --dry-run | jq '[.[].matched] | add')
 t_eq "dry run counts the unreplied flows" "$dry" "$unrep"
 t_eq "dry run removes nothing" "$(nfx_loader flows -c unreplied)" "$unrep"
+# Flush and collector removals are reported as END events, reason evicted.
+EVLOG=/tmp/nfx-t$nfx_id.events
+nfx_loader -v -j events --filter "type end" --count "$unrep" --timeout 10 >"$EVLOG" 2>"$EVLOG.err" &
+EVPID=$!
+for _ in $(seq 50); do grep -q listening "$EVLOG.err" 2>/dev/null && break; sleep 0.1; done
 removed=$(nfx_loader -j flush unreplied | jq '[.[].removed] | add')
 t_check "flush removed the flood ($removed of $unrep)" test "$removed" -ge 500 -a "$removed" -eq "$unrep"
+wait $EVPID 2>/dev/null
+evicted=$(jq -s '[.[] | select(.type == "end" and .reason == "evicted")] | length' "$EVLOG")
+t_eq "one END evicted event per flushed flow" "$evicted" "$removed"
 left=$(nfx_loader flows -c unreplied)
 t_eq "no unreplied flow left" "$left" 0
 
@@ -85,6 +94,16 @@ touch "${FLAG}2"
 for _ in $(seq 100); do grep -q round3 "$CLOG" && break; sleep 0.1; done
 t_check "the connection still works after the flush" grep -q "round3 True" "$CLOG"
 wait $CPID 2>/dev/null
+
+# The collector expires a one-way UDP flow after udp.unreplied and says so.
+nfx_loader gc set udp.unreplied=1s interval=100ms interval.max=200ms
+nfx_loader -v -j events --filter "type end" proto udp --count 1 --timeout 10 >"$EVLOG.gc" 2>"$EVLOG.gc.err" &
+EVPID=$!
+for _ in $(seq 50); do grep -q listening "$EVLOG.gc.err" 2>/dev/null && break; sleep 0.1; done
+echo probe | in_c socat -u - UDP:$S4:9,sourceport=5353 2>/dev/null
+wait $EVPID
+t_eq "collector removal reported (END evicted)" "$(jq -r .reason "$EVLOG.gc" 2>/dev/null)" evicted
+t_eq "the UDP flow is gone" "$(nfx_loader flows -c udp port 5353)" 0
 
 gcmap=$(bpftool -j map show pinned "$NFX_PIN_ROOT/$IF_RA/nfx_gc" | jq '.id')
 gcprog=$(bpftool -j prog show | jq --argjson m "$gcmap" \

@@ -36,8 +36,8 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Pseudo-header sum for the L4 checksum. */
-static uint32_t pseudo_sum(int family, const uint8_t *src, const uint8_t *dst,
-			   int proto, size_t l4len)
+static uint32_t pseudo_sum(int family, const uint8_t *src, const uint8_t *dst, int proto,
+			   size_t l4len)
 {
 	int alen = family == 4 ? 4 : 16;
 	uint32_t sum = 0;
@@ -61,10 +61,16 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t len)
 	    inet_pton(s->family == 4 ? AF_INET : AF_INET6, s->dst, dst) != 1)
 		return 0;
 	switch (s->proto) {
-	case 6: hlen = 20; break;
-	case 17: hlen = 8; break;
-	case 1: case 58: hlen = 8; break;
-	default: hlen = 0;
+	case 6:
+		hlen = 20;
+		break;
+	case 17:
+	case 1:
+	case 58:
+		hlen = 8;
+		break;
+	default:
+		hlen = 0;
 	}
 	if (len < 14 + 4 * (size_t)s->vlans + 40 + ext * 8 + hlen + plen)
 		return 0;
@@ -137,8 +143,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t len)
 		t[12] = 5 << 4;
 		t[13] = s->tcp_flags;
 		put16(t + 14, 65535);
-		put16(t + 16, pkt_csum_fold(pkt_csum_partial(t, l4len,
-				pseudo_sum(s->family, src, dst, 6, l4len))));
+		put16(t + 16, pkt_csum_fold(pkt_csum_partial(
+				      t, l4len, pseudo_sum(s->family, src, dst, 6, l4len))));
 	} else if (s->proto == 17) {
 		uint8_t *u = buf + l4;
 		uint16_t c;
@@ -146,8 +152,8 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t len)
 		put16(u, s->sport);
 		put16(u + 2, s->dport);
 		put16(u + 4, l4len);
-		c = pkt_csum_fold(pkt_csum_partial(u, l4len,
-				  pseudo_sum(s->family, src, dst, 17, l4len)));
+		c = pkt_csum_fold(
+			pkt_csum_partial(u, l4len, pseudo_sum(s->family, src, dst, 17, l4len)));
 		put16(u + 6, c ? c : 0xffff);
 	} else if (s->proto == 1 || s->proto == 58) {
 		uint8_t *c = buf + l4;
@@ -174,8 +180,8 @@ static size_t l3_off(const uint8_t *f, size_t len, int *family)
 {
 	size_t off = 12;
 
-	while (off + 2 <= len && ((f[off] << 8 | f[off + 1]) == 0x8100 ||
-				  (f[off] << 8 | f[off + 1]) == 0x88a8))
+	while (off + 2 <= len &&
+	       ((f[off] << 8 | f[off + 1]) == 0x8100 || (f[off] << 8 | f[off + 1]) == 0x88a8))
 		off += 4;
 	if (off + 2 > len)
 		return 0;

@@ -48,6 +48,8 @@ bool pkt_l4_csum_ok(const uint8_t *frame, size_t len);
 /* Verify the IPv4 header checksum. */
 bool pkt_ip4_csum_ok(const uint8_t *frame, size_t len);
 
+/* One initialiser per line. */
+/* clang-format off */
 #define PKT_TCP4(s, sp, d, dp, fl) \
 	{ .family = 4, .proto = 6, .src = (s), .dst = (d), .sport = (sp), .dport = (dp), .tcp_flags = (fl) }
 #define PKT_TCP6(s, sp, d, dp, fl) \
@@ -56,5 +58,6 @@ bool pkt_ip4_csum_ok(const uint8_t *frame, size_t len);
 	{ .family = 4, .proto = 17, .src = (s), .dst = (d), .sport = (sp), .dport = (dp) }
 #define PKT_UDP6(s, sp, d, dp) \
 	{ .family = 6, .proto = 17, .src = (s), .dst = (d), .sport = (sp), .dport = (dp) }
+/* clang-format on */
 
 #endif /* NFX_SELFTEST_PKT_H */

@@ -29,14 +29,13 @@ extern jmp_buf tap_jmp;
 extern int tap_failed_now;
 extern char tap_skip_reason[256];
 
-#define TEST(name)                                                         \
-	static void test_##name(void);                                     \
-	__attribute__((constructor)) static void reg_##name(void)          \
-	{                                                                  \
-		if (tap_ntests < TAP_MAX_TESTS)                            \
-			tap_tests[tap_ntests++] =                          \
-				(struct tap_test){ #name, test_##name };   \
-	}                                                                  \
+#define TEST(name) \
+	static void test_##name(void); \
+	__attribute__((constructor)) static void reg_##name(void) \
+	{ \
+		if (tap_ntests < TAP_MAX_TESTS) \
+			tap_tests[tap_ntests++] = (struct tap_test){ #name, test_##name }; \
+	} \
 	static void test_##name(void)
 
 #define TAP_FAIL(...)                                                      \
@@ -56,12 +55,11 @@ extern char tap_skip_reason[256];
 
 #define ASSERT_FALSE(cond, what) ASSERT_TRUE(!(cond), what)
 
-#define ASSERT_OP(got, op, want, what)                                     \
-	do {                                                               \
-		long long _g = (long long)(got), _w = (long long)(want);   \
-		if (!(_g op _w))                                           \
-			TAP_FAIL("%s: got %lld, want %s %lld (%s)", what,  \
-				 _g, #op, _w, #got);                       \
+#define ASSERT_OP(got, op, want, what) \
+	do { \
+		long long _g = (long long)(got), _w = (long long)(want); \
+		if (!(_g op _w)) \
+			TAP_FAIL("%s: got %lld, want %s %lld (%s)", what, _g, #op, _w, #got); \
 	} while (0)
 
 #define ASSERT_EQ(got, want, what) ASSERT_OP(got, ==, want, what)
@@ -77,12 +75,12 @@ extern char tap_skip_reason[256];
 			TAP_FAIL("%s: %zu bytes differ", what, (size_t)(len)); \
 	} while (0)
 
-#define ASSERT_STREQ(a, b, what)                                           \
-	do {                                                               \
-		const char *_a = (a), *_b = (b);                           \
-		if (!_a || !_b || strcmp(_a, _b))                          \
-			TAP_FAIL("%s: got \"%s\", want \"%s\"", what,      \
-				 _a ? _a : "(null)", _b ? _b : "(null)");  \
+#define ASSERT_STREQ(a, b, what) \
+	do { \
+		const char *_a = (a), *_b = (b); \
+		if (!_a || !_b || strcmp(_a, _b)) \
+			TAP_FAIL("%s: got \"%s\", want \"%s\"", what, _a ? _a : "(null)", \
+				 _b ? _b : "(null)"); \
 	} while (0)
 
 #define SKIP(...)                                                          \

@@ -45,7 +45,8 @@ TEST(set_keys_and_units)
 	ASSERT_EQ(c.gc.adaptive_start, 500, "50% of 1000");
 	ASSERT_EQ(nfx_gc_conf_set(&c, "quota.prefix6", "/56", 1000, &col), 0, "prefix");
 	ASSERT_EQ(c.gc.quota_plen6, 56, "/56");
-	ASSERT_NE(nfx_gc_conf_set(&c, "tcp.established", "1500ms", 1000, &col), 0, "sub-second timeout");
+	ASSERT_NE(nfx_gc_conf_set(&c, "tcp.established", "1500ms", 1000, &col), 0,
+		  "sub-second timeout");
 	ASSERT_NE(nfx_gc_conf_set(&c, "quota.prefix4", "33", 1000, &col), 0, "v4 prefix > 32");
 	ASSERT_NE(nfx_gc_conf_set(&c, "nope", "1", 1000, &col), 0, "unknown key");
 	ASSERT_EQ(col, -1, "error on the key");
@@ -60,9 +61,12 @@ TEST(load_file)
 	struct nfx_config c, before;
 
 	base(&c);
-	ASSERT_EQ(nfx_gc_conf_load(&c, file_with("# settings\n\ntcp.established = 1h  # short\n"
-						 "quota=64\n  adaptive.start = 10%\nadaptive.end=90%\n"),
-				   1000), 0, "valid file");
+	ASSERT_EQ(
+		nfx_gc_conf_load(&c,
+				 file_with("# settings\n\ntcp.established = 1h  # short\n"
+					   "quota=64\n  adaptive.start = 10%\nadaptive.end=90%\n"),
+				 1000),
+		0, "valid file");
 	ASSERT_EQ(c.timeouts.tcp[FLOW_TCP_ESTABLISHED], 3600, "applied");
 	ASSERT_EQ(c.gc.quota, 64, "quota");
 	ASSERT_EQ(c.gc.adaptive_end, 900, "percent of capacity");
@@ -71,15 +75,17 @@ TEST(load_file)
 	before = c;
 	ASSERT_NE(nfx_gc_conf_load(&c, file_with("quota = 10\n# c\ninterval = 5 parsecs\n"), 1000),
 		  0, "bad value");
-	ASSERT_TRUE(strstr(nfx_errmsg(), ":3:13:") != NULL, "file:line:col where the value goes wrong");
+	ASSERT_TRUE(strstr(nfx_errmsg(), ":3:13:") != NULL,
+		    "file:line:col where the value goes wrong");
 	ASSERT_MEMEQ(&c, &before, sizeof(c), "nothing applied");
 
 	ASSERT_NE(nfx_gc_conf_load(&c, file_with("quota 10\n"), 1000), 0, "no '='");
 	ASSERT_TRUE(strstr(nfx_errmsg(), ":1:7:") != NULL, "column of the missing '='");
 	ASSERT_NE(nfx_gc_conf_load(&c, file_with("\n\n  bogus.key = 1\n"), 1000), 0, "bad key");
 	ASSERT_TRUE(strstr(nfx_errmsg(), ":3:3:") != NULL, "column of the key");
-	ASSERT_NE(nfx_gc_conf_load(&c, file_with("adaptive.start = 500\nadaptive.end = 100\n"), 1000),
-		  0, "cross-key check");
+	ASSERT_NE(
+		nfx_gc_conf_load(&c, file_with("adaptive.start = 500\nadaptive.end = 100\n"), 1000),
+		0, "cross-key check");
 	ASSERT_MEMEQ(&c, &before, sizeof(c), "still nothing applied");
 	ASSERT_NE(nfx_gc_conf_load(&c, "/nonexistent/gc.conf", 1000), 0, "missing file");
 	unlink(path);

@@ -93,8 +93,9 @@ TEST(fragments)
 
 TEST(icmp_echo_id_as_ports)
 {
-	struct pkt_spec s = { .family = 4, .proto = 1, .src = "192.0.2.1",
-			      .dst = "192.0.2.2", .sport = 0xbeef };
+	struct pkt_spec s = {
+		.family = 4, .proto = 1, .src = "192.0.2.1", .dst = "192.0.2.2", .sport = 0xbeef
+	};
 	struct nfx_pkt p;
 
 	ASSERT_EQ(parse(&s, &p, NULL), NFX_PARSE_L4, "result");

@@ -134,8 +134,8 @@ TEST(old_flows_words_still_work)
 {
 	struct nfx_flow_pred p;
 
-	ASSERT_EQ(parse_str("proto tcp state established port 22 host 10.0.0.1 zone 3 assured", &p), 0,
-		  "every word of the former flows filter");
+	ASSERT_EQ(parse_str("proto tcp state established port 22 host 10.0.0.1 zone 3 assured", &p),
+		  0, "every word of the former flows filter");
 	ASSERT_EQ(parse_str("proto 17 unassured", &p), 0, "numeric proto");
 	ASSERT_EQ(p.proto, 17, "proto 17");
 	ASSERT_EQ(parse_str("", &p), 0, "empty");
