@@ -102,6 +102,15 @@ NFX_RULES_OUTER(nfx_rules_meta, nfx_rules_meta_inner);
 /* The rules as written, read back by `rules list`; never by packets. */
 NFX_RULES_OUTER(nfx_rules_src, nfx_rules_src_inner);
 
+struct nfx_rules_tail_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, NFX_RULES_TAIL);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct nfx_rule));
+};
+/* Rules appended since the last full commit, matched one by one. */
+NFX_RULES_OUTER(nfx_rules_tail, nfx_rules_tail_inner);
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -145,6 +154,12 @@ struct nfx_rule_scratch {
 	__u32 dir;
 	__u32 tier;			/* 0 no flow, 1 unassured, 2 assured */
 	struct nfx_pkt pkt;		/* the packet, for the tail call */
+	struct nfx_rule_act tact;	/* action of a tail rule */
+	__u32 ifindex;			/* for the tail rules */
+	__u32 mark;
+	__u16 app;
+	__u8 state;
+	__u8 pad2;
 	__u32 vec[2 * NFX_RF_MAX];	/* per field: value vector, wildcard vector */
 	__u32 off[2 * NFX_RF_MAX];	/* this block: slot of its first stored word */
 	__u64 sum[2 * NFX_RF_MAX];	/* this block: summary word */
@@ -368,6 +383,84 @@ NFX_UNROLL
 	return sc->result;
 }
 
+static __always_inline bool nfx_rules_pfx(__u8 fam, __u8 plen, const union nfx_addr *ra,
+					  const struct nfx_pkt *p, const union nfx_addr *pa)
+{
+	int w;
+
+	if (fam != p->family)
+		return false;
+	if (fam == NFX_AF_INET) {
+		__u32 m = !plen ? 0 : plen >= 32 ? ~0u : ~0u << (32 - plen);
+
+		return !((nfx_ntohl(ra->v4) ^ nfx_ntohl(pa->v4)) & m);
+	}
+NFX_UNROLL
+	for (w = 0; w < 4; w++) {
+		int bits = (int)plen - w * 32;
+		__u32 m = bits >= 32 ? ~0u : bits <= 0 ? 0 : ~0u << (32 - bits);
+
+		if ((nfx_ntohl(ra->v6w[w]) ^ nfx_ntohl(pa->v6w[w])) & m)
+			return false;
+	}
+	return true;
+}
+
+/* The reference semantics of one rule, for the short tail. */
+static __always_inline bool nfx_rules_match_one(const struct nfx_rule *r,
+						const struct nfx_rule_scratch *sc)
+{
+	const struct nfx_pkt *p = &sc->pkt;
+	__u32 u = r->used;
+	__u16 sp = nfx_ntohs(p->sport), dp = nfx_ntohs(p->dport);
+
+	if (r->pad & NFX_RULE_F_DEAD)
+		return false;
+	if ((u & (1u << NFX_RF_SRC)) && !nfx_rules_pfx(r->src_family, r->src_plen, &r->src, p, &p->saddr))
+		return false;
+	if ((u & (1u << NFX_RF_DST)) && !nfx_rules_pfx(r->dst_family, r->dst_plen, &r->dst, p, &p->daddr))
+		return false;
+	if ((u & (1u << NFX_RF_SPORT)) && (sp < r->sport_lo || sp > r->sport_hi))
+		return false;
+	if ((u & (1u << NFX_RF_DPORT)) && (dp < r->dport_lo || dp > r->dport_hi))
+		return false;
+	if ((u & (1u << NFX_RF_PROTO)) && p->l4proto != r->proto)
+		return false;
+	if ((u & (1u << NFX_RF_IIF)) && sc->ifindex != r->iif)
+		return false;
+	if ((u & (1u << NFX_RF_FLAGS)) &&
+	    (p->l4proto != NFX_IPPROTO_TCP || (p->tcp_flags & r->flags_mask) != r->flags_val))
+		return false;
+	if ((u & (1u << NFX_RF_STATE)) && !(sc->state & r->state_mask))
+		return false;
+	if ((u & (1u << NFX_RF_APP)) && sc->app != r->app)
+		return false;
+	if ((u & (1u << NFX_RF_MARK)) && sc->mark != r->mark)
+		return false;
+	return true;
+}
+
+static long nfx_rules_tail_cb(__u32 k, void *unused)
+{
+	struct nfx_rule_scratch *sc = nfx_rules_scratch_get();
+	const struct nfx_rule *r;
+	void *tail;
+
+	if (!sc)
+		return 1;
+	tail = bpf_map_lookup_elem(&nfx_rules_tail, &sc->slot);
+	if (!tail)
+		return 1;
+	sc->k = k;
+	r = bpf_map_lookup_elem(tail, &sc->k);
+	if (!r)
+		return 1;
+	if (!nfx_rules_match_one(r, sc))
+		return 0;
+	sc->result = NFX_RULES_MAX + k;
+	return 1;
+}
+
 static __always_inline __u32 nfx_rules_cached(const struct flow_entry *e)
 {
 	return e->rule_id | ((__u32)(e->verdict & NFX_RV_IDX16) << 16);
@@ -381,16 +474,36 @@ static __always_inline int nfx_rules_apply(struct nfx_rule_scratch *sc, __u32 sl
 	struct nfx_rule_counter *cnt;
 	void *inner;
 
-	if (idx >= NFX_RULES_MAX)
+	if (idx >= NFX_RULES_MAX + NFX_RULES_TAIL)
 		return XDP_PASS;	/* no rule matched: accept, like an empty chain */
-	sc->k = slot;
-	inner = bpf_map_lookup_elem(&nfx_rules_act, &sc->k);
-	if (!inner)
-		return XDP_PASS;
-	sc->k = idx;
-	act = bpf_map_lookup_elem(inner, &sc->k);
-	if (!act)
-		return XDP_PASS;
+	if (idx >= NFX_RULES_MAX) {
+		/* A tail rule: its action is in the rule itself. */
+		const struct nfx_rule *tr;
+
+		sc->k = slot;
+		inner = bpf_map_lookup_elem(&nfx_rules_tail, &sc->k);
+		if (!inner)
+			return XDP_PASS;
+		sc->k = idx - NFX_RULES_MAX;
+		tr = bpf_map_lookup_elem(inner, &sc->k);
+		if (!tr)
+			return XDP_PASS;
+		sc->tact.handle = tr->handle;
+		sc->tact.action = tr->action;
+		sc->tact.mark = tr->set_mark;
+		sc->tact.rate_ns = tr->rate ? (__u64)tr->rate_unit * 1000000000ull / tr->rate : 0;
+		sc->tact.burst = tr->burst;
+		act = &sc->tact;
+	} else {
+		sc->k = slot;
+		inner = bpf_map_lookup_elem(&nfx_rules_act, &sc->k);
+		if (!inner)
+			return XDP_PASS;
+		sc->k = idx;
+		act = bpf_map_lookup_elem(inner, &sc->k);
+		if (!act)
+			return XDP_PASS;
+	}
 	sc->k = act->handle;
 	cnt = bpf_map_lookup_elem(&nfx_rule_stats, &sc->k);
 	if (cnt) {
@@ -510,11 +623,23 @@ static __always_inline int nfx_rules_classify(struct xdp_md *ctx, struct flow_en
 		return XDP_PASS;
 
 	idx = nfx_rules_eval(&sc->pkt, ctx->ingress_ifindex, e, slot, meta);
+	if (idx == NFX_RULE_NONE && meta->tail_n) {
+		sc->ifindex = ctx->ingress_ifindex;
+		sc->state = nfx_rules_state(e);
+		sc->app = e ? e->app_id : 0;
+		sc->mark = e ? e->mark : 0;
+		sc->result = NFX_RULE_NONE;
+		bpf_loop(meta->tail_n < NFX_RULES_TAIL ? meta->tail_n : NFX_RULES_TAIL,
+			 nfx_rules_tail_cb, NULL, 0);
+		idx = sc->result;
+	}
 	/*
 	 * Cache only when neither the rule found nor any rule before it
-	 * looks at something that changes during the flow.
+	 * looks at something that changes during the flow; tail rules and
+	 * misses past a tail are evaluated every time.
 	 */
-	if (e && idx < meta->first_volatile) {
+	if (e && idx < meta->first_volatile && !(idx == NFX_RULE_NONE && meta->tail_n) &&
+	    (idx < NFX_RULES_MAX || idx == NFX_RULE_NONE)) {
 		if (orig) {
 			e->verdict = 0;
 			e->rule_id = idx & 0xffff;

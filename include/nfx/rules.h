@@ -32,6 +32,13 @@
 #define NFX_RULE_HANDLES 131072			/* stable rule ids, counters */
 #define NFX_RULE_VEC_NONE 0xffffffffu
 #define NFX_RULE_NONE 0x1ffffu			/* "no rule matched" index */
+/*
+ * Rules appended by `rules add` go to a short tail, matched linearly
+ * after the bit-vector set (so first-match order holds) until the next
+ * full commit folds them in: an append writes one entry and one count.
+ */
+#define NFX_RULES_TAIL 64
+#define NFX_RULE_F_DEAD 0x01			/* nfx_rule.pad: deleted tail rule */
 
 /* Fields, in evaluation order. */
 enum nfx_rule_field {
@@ -107,6 +114,7 @@ struct nfx_rule_meta {
 	__u32 used;			/* 1 << field for constrained fields */
 	__u32 first_volatile;		/* first rule using a volatile field */
 	__u32 next_handle;
+	__u32 tail_n;			/* rules in the tail */
 	__u32 wild[NFX_RF_MAX];		/* vector of rules not using a field */
 };
 
@@ -142,7 +150,7 @@ struct nfx_rule {
 	__u32 iif;			/* ifindex */
 	__u16 app;
 	__u8 action;			/* enum nfx_rule_action */
-	__u8 pad;
+	__u8 pad;			/* NFX_RULE_F_* */
 	__u32 mark;			/* match value */
 	__u32 set_mark;			/* NFX_RA_MARK */
 	__u32 rate;			/* NFX_RA_RATELIMIT: packets per rate_unit */

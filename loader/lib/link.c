@@ -36,7 +36,7 @@
 #include "nfx_xdp.skel.h"
 
 #define NFX_PROG_PIN "nfx_xdp"
-#define NFX_MAX_MAPS 32
+#define NFX_MAX_MAPS 64
 
 struct nfx_link {
 	char ifname[IF_NAMESIZE];

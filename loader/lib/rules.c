@@ -29,12 +29,13 @@
 #include "rules_build.h"
 
 enum {
-	OM_LPM, OM_EXACT, OM_VHDR, OM_WORDS, OM_ALIVE, OM_ACT, OM_META, OM_SRC, OM_MAX,
+	OM_LPM, OM_EXACT, OM_VHDR, OM_WORDS, OM_ALIVE, OM_ACT, OM_META, OM_SRC, OM_TAIL, OM_MAX,
 };
 
 static const char *const outer_names[OM_MAX] = {
 	"nfx_rules_lpm", "nfx_rules_exact", "nfx_rules_vhdr", "nfx_rules_words",
 	"nfx_rules_alive", "nfx_rules_act", "nfx_rules_meta", "nfx_rules_src",
+	"nfx_rules_tail",
 };
 
 struct nfx_rules {
@@ -48,6 +49,7 @@ struct nfx_rules {
 	__u32 next_handle;
 	__u32 *dels;
 	size_t ndel, delcap;
+	size_t n_base;			/* rules read back at begin */
 	__u32 syscalls;
 };
 
@@ -254,6 +256,34 @@ static int load_current(struct nfx_rules *r, struct nfx_rule **out, size_t *n, _
 			pos[o] = i;
 			v[o++] = v[i];
 		}
+	if (meta.tail_n) {
+		struct nfx_rule tail[NFX_RULES_TAIL];
+		struct nfx_rule *nv = realloc(v, (o + meta.tail_n) * sizeof(*v));
+		__u32 *np = realloc(pos, (o + meta.tail_n) * sizeof(*pos));
+
+		if (nv)
+			v = nv;
+		if (np)
+			pos = np;
+		if (!nv || !np) {
+			err = -ENOMEM;
+			goto out;
+		}
+		fd = inner_fd(r, OM_TAIL, slot);
+		if (fd < 0) {
+			err = fd;
+			goto out;
+		}
+		err = array_read(fd, tail, sizeof(*tail), NFX_RULES_TAIL);
+		close(fd);
+		if (err)
+			goto out;
+		for (i = 0; i < meta.tail_n && i < NFX_RULES_TAIL; i++)
+			if (!(tail[i].pad & NFX_RULE_F_DEAD)) {
+				pos[o] = NFX_RULES_MAX + i;
+				v[o++] = tail[i];
+			}
+	}
 	*out = v;
 	*n = o;
 	v = NULL;
@@ -284,6 +314,7 @@ int nfx_rules_begin(struct nfx_rules *r, unsigned int flags)
 		return err;
 	}
 	r->cap = r->n;
+	r->n_base = r->n;
 	if (flags & NFX_RULES_REPLACE) {
 		r->n = 0;
 		r->only_deletes = false;
@@ -429,7 +460,7 @@ static int inner_create(struct nfx_rules *r, int om, enum bpf_map_type type, __u
 	LIBBPF_OPTS(bpf_map_create_opts, co, .map_flags = flags);
 	static const char *const short_names[OM_MAX] = {
 		"nfx_r_lpm", "nfx_r_exact", "nfx_r_vhdr", "nfx_r_words", "nfx_r_alive",
-		"nfx_r_act", "nfx_r_meta", "nfx_r_src",
+		"nfx_r_act", "nfx_r_meta", "nfx_r_src", "nfx_r_tail",
 	};
 	int fd, err;
 
@@ -530,6 +561,26 @@ static int commit_deletes(struct nfx_rules *r, struct nfx_rules_commit_info *ci)
 			;
 		if (i == n)
 			continue;
+		if (pos[i] >= NFX_RULES_MAX) {
+			/* A tail rule: flag it in its entry (one byte changes). */
+			struct nfx_rule dead = cur_rules[i];
+			__u32 k2 = pos[i] - NFX_RULES_MAX;
+			int tfd = inner_fd(r, OM_TAIL, cur & 1);
+
+			if (tfd < 0) {
+				err = tfd;
+				goto out;
+			}
+			dead.pad |= NFX_RULE_F_DEAD;
+			err = bpf_map_update_elem(tfd, &k2, &dead, BPF_ANY) ? -errno : 0;
+			close(tfd);
+			if (err) {
+				err = nfx_err(err, "rules: deleting a tail rule: %s", strerror(-err));
+				goto out;
+			}
+			r->syscalls++;
+			continue;
+		}
 		w = pos[i] / 64;
 		if (bpf_map_lookup_elem(fd, &w, &word)) {
 			err = nfx_err(-errno, "rules: reading live bits: %s", strerror(errno));
@@ -566,6 +617,85 @@ out:
 	return err;
 }
 
+/*
+ * Appends only: the new rules go to the tail of the committed set. Each
+ * entry is written first, then the tail count in the set's meta (one
+ * 4-byte field changes), then the generation (cached misses must see the
+ * new rules). The work is a few syscalls per rule, whatever the set size.
+ */
+static int commit_appends(struct nfx_rules *r, __u32 cur, struct nfx_rules_commit_info *ci)
+{
+	struct nfx_rule_meta meta;
+	__u32 zero = 0, slot = cur & 1, k, nadd = r->n - r->n_base, *newh = NULL;
+	int mfd = -1, tfd = -1, err;
+	__u64 t0 = now_ns();
+	size_t i;
+
+	mfd = inner_fd(r, OM_META, slot);
+	tfd = inner_fd(r, OM_TAIL, slot);
+	if (mfd < 0 || tfd < 0) {
+		err = mfd < 0 ? mfd : tfd;
+		goto out;
+	}
+	if (bpf_map_lookup_elem(mfd, &zero, &meta)) {
+		err = nfx_err(-errno, "rules: reading the set's meta: %s", strerror(errno));
+		goto out;
+	}
+	if (meta.tail_n + nadd > NFX_RULES_TAIL) {
+		err = -ENOSPC;
+		goto out;
+	}
+	newh = calloc(nadd, sizeof(*newh));
+	if (!newh) {
+		err = nfx_err(-ENOMEM, "rules: out of memory");
+		goto out;
+	}
+	for (i = 0; i < nadd; i++) {
+		struct nfx_rule *ru = &r->rules[r->n_base + i];
+
+		ru->handle = handle_alloc(r);
+		newh[i] = ru->handle;
+	}
+	err = reset_handles(r, newh, nadd);
+	if (err)
+		goto out;
+	for (i = 0; i < nadd; i++) {
+		k = meta.tail_n + i;
+		if (bpf_map_update_elem(tfd, &k, &r->rules[r->n_base + i], BPF_ANY)) {
+			err = nfx_err(-errno, "rules: writing a tail rule: %s", strerror(errno));
+			goto out;
+		}
+		r->syscalls++;
+	}
+	meta.tail_n += nadd;
+	meta.next_handle = r->next_handle;
+	if (bpf_map_update_elem(mfd, &zero, &meta, BPF_ANY)) {
+		err = nfx_err(-errno, "rules: publishing the tail: %s", strerror(errno));
+		goto out;
+	}
+	r->syscalls++;
+	ci->build_ns = now_ns() - t0;
+	t0 = now_ns();
+	cur = (((cur >> 1) + 1) << 1) | slot;
+	if (bpf_map_update_elem(r->cur_fd, &zero, &cur, BPF_ANY)) {
+		err = nfx_err(-errno, "rules: bumping the generation: %s", strerror(errno));
+		goto out;
+	}
+	r->syscalls++;
+	ci->switch_ns = now_ns() - t0;
+	ci->incremental = true;
+	ci->generation = cur >> 1;
+	ci->rules = r->n;
+	err = 0;
+out:
+	free(newh);
+	if (mfd >= 0)
+		close(mfd);
+	if (tfd >= 0)
+		close(tfd);
+	return err;
+}
+
 int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 {
 	struct nfx_rules_commit_info ci = {};
@@ -590,6 +720,12 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 	if (r->only_deletes && cur) {
 		err = commit_deletes(r, &ci);
 		goto done;
+	}
+	if (cur && r->from_current && !r->ndel && r->n > r->n_base) {
+		err = commit_appends(r, cur, &ci);
+		if (err != -ENOSPC)
+			goto done;
+		err = 0;	/* tail full: fold everything into a new set */
 	}
 
 	/* Handles: kept for rules carried over, new ones for the rest. */
@@ -684,6 +820,10 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 	fds[OM_SRC] = inner_create(r, OM_SRC, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule),
 				   r->n, BPF_F_INNER_MAP, keys, r->rules, r->n);
 	if (fds[OM_SRC] < 0)
+		goto fail;
+	fds[OM_TAIL] = inner_create(r, OM_TAIL, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule),
+				    NFX_RULES_TAIL, 0, keys, NULL, 0);
+	if (fds[OM_TAIL] < 0)
 		goto fail;
 
 	/*

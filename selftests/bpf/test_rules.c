@@ -117,6 +117,7 @@ static void rnd_rule(struct nfx_rule *r)
 }
 
 static uint8_t frame[512];
+static int load_text(struct nfx_rules *r, const char *text, struct nfx_rules_commit_info *ci);
 
 /* Random packet of a fresh flow (state NEW, mark 0, app 0). */
 static void rnd_pkt(struct nfx_rule_pkt *p, struct pkt_spec *s, char *sb, char *db)
@@ -171,7 +172,7 @@ static void flows_clear(struct nfx_xdp_bpf *skel)
 			bpf_map_delete_elem(fds[i], &k);
 }
 
-static void equivalence(size_t nrules, int npkts)
+static void equivalence(size_t nrules, int npkts, size_t nappend)
 {
 	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
 	struct nfx_rules_commit_info ci;
@@ -194,10 +195,24 @@ static void equivalence(size_t nrules, int npkts)
 		ASSERT_EQ(parsed[0].used, rules[i].used, text);
 		rules[i] = parsed[0];
 		free(parsed);
+		if (i == nrules - nappend) {
+			ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
+			ASSERT_FALSE(ci.incremental, "first commit builds the set");
+		}
+		if (i >= nrules - nappend && (i - (nrules - nappend)) % 10 == 0 && i > nrules - nappend) {
+			/* appends, ten per batch: to the tail, in place */
+			ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
+			ASSERT_TRUE(ci.incremental, "append applied in place");
+			ASSERT_LE(ci.syscalls, 16, "a handful of syscalls for ten rules");
+		}
+		if (i >= nrules - nappend && (i - (nrules - nappend)) % 10 == 0)
+			ASSERT_EQ(nfx_rules_begin(r, 0), 0, "begin append");
 		ASSERT_EQ(nfx_rules_add(r, &rules[i], NULL), 0, "add");
 	}
 	ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
 	ASSERT_EQ(ci.rules, nrules, "rules committed");
+	if (nappend)
+		ASSERT_TRUE(ci.incremental, "last append in place");
 
 	expect = calloc(nrules, sizeof(*expect));
 	ASSERT_TRUE(expect, "alloc");
@@ -247,17 +262,53 @@ static void equivalence(size_t nrules, int npkts)
 
 TEST(equivalence_10_rules)
 {
-	equivalence(10, 400);
+	equivalence(10, 400, 0);
 }
 
 TEST(equivalence_300_rules)
 {
-	equivalence(300, 600);
+	equivalence(300, 600, 0);
 }
 
 TEST(equivalence_5000_rules)
 {
-	equivalence(5000, 400);
+	equivalence(5000, 400, 0);
+}
+
+TEST(equivalence_with_appended_tail)
+{
+	/* 300 rules built, then 60 appended in batches of ten (tail of 64) */
+	equivalence(360, 600, 60);
+}
+
+TEST(append_past_the_tail_rebuilds)
+{
+	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
+	struct nfx_rules_commit_info ci;
+	struct nfx_rules *r = NULL;
+	struct pkt_spec s = PKT_UDP4("10.0.0.1", 4000, "10.0.0.2", 7777);
+	uint8_t buf[256];
+	size_t len;
+	int i;
+
+	ASSERT_TRUE(skel, "load");
+	ASSERT_EQ(nfx_rules_open_obj(skel->obj, &r), 0, "open");
+	ASSERT_EQ(load_text(r, "tcp dport 1 drop\n", &ci), 0, nfx_errmsg());
+	ASSERT_EQ(nfx_rules_begin(r, 0), 0, "begin");
+	for (i = 0; i < NFX_RULES_TAIL + 1; i++) {
+		char line[64];
+
+		snprintf(line, sizeof(line), "udp dport %d drop", 7000 + i);
+		ASSERT_EQ(nfx_rules_add_text(r, line, NULL), 0, "add");
+	}
+	ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
+	ASSERT_FALSE(ci.incremental, "more than the tail holds: full rebuild");
+	ASSERT_EQ(ci.rules, NFX_RULES_TAIL + 2, "all rules");
+	s.dport = 7000 + NFX_RULES_TAIL;
+	len = pkt_build(&s, buf, sizeof(buf));
+	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "last appended rule drops");
+	nfx_rules_close(r);
+	nfx_xdp_bpf__destroy(skel);
 }
 
 static int load_text(struct nfx_rules *r, const char *text, struct nfx_rules_commit_info *ci)
