@@ -6,7 +6,7 @@
 nfx_require_root
 nfx_topology || { echo "# topology failed"; exit 1; }
 
-t_plan 14
+t_plan 16
 t_check "attach client side" nfx_loader attach "$IF_RA"
 R=/tmp/nfx-t$nfx_id.rules
 cat >"$R" <<EOT
@@ -38,6 +38,8 @@ H=$(nfx_loader -j rules list | jq '.[0].handle')
 t_check "delete the drop rule" nfx_loader rules del "$H"
 t_check "ping passes after the delete" in_c ping -c1 -W1 $S4
 t_eq "two rules left" "$(nfx_loader -j rules list | jq length)" 2
+t_eq "rules add is applied in place" "$(nfx_loader -j rules add ip daddr $S4 meta l4proto icmp drop | jq .incremental)" true
+if in_c ping -c1 -W1 $S4 >/dev/null 2>&1; then t_not_ok "appended drop rule drops"; else t_ok "appended drop rule drops"; fi
 t_check "detach" nfx_loader detach "$IF_RA"
 rm -f "$R" "$BAD"
 t_done
