@@ -57,6 +57,8 @@ static void idx_sort_unique(struct idxlist *l)
 {
 	size_t i, o = 0;
 
+	if (!l->n)
+		return;
 	qsort(l->v, l->n, sizeof(*l->v), cmp_u32);
 	for (i = 0; i < l->n; i++)
 		if (!o || l->v[o - 1] != l->v[i])
@@ -395,7 +397,8 @@ static int build_ports(struct rb *b, const struct nfx_rule *rules, size_t n, boo
 			goto out;
 	}
 	idx_sort_unique(&pts);
-	qsort(byl.v, byl.n, sizeof(*byl.v), cmp_by_lo);
+	if (byl.n)
+		qsort(byl.v, byl.n, sizeof(*byl.v), cmp_by_lo);
 	for (k = 0; k + 1 < pts.n; k++) {
 		__u32 lo = pts.v[k], hi = pts.v[k + 1] - 1, vec;
 		size_t j, o = 0;

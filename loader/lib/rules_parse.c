@@ -292,7 +292,7 @@ static int rp_iif(struct rp *p)
 		if (!v)
 			return rp_err(p, w->col, "no interface '%s' in this namespace", w->text);
 		p->r->iif = v;
-		snprintf(p->r->iifname, sizeof(p->r->iifname), "%s", w->text);
+		memcpy(p->r->iifname, w->text, strlen(w->text) + 1);	/* length checked above */
 	}
 	return 0;
 }
@@ -638,7 +638,7 @@ int nfx_rules_set_app_names(const char *path)
 			}
 			v = nv;
 		}
-		snprintf(v[n].name, sizeof(v[n].name), "%s", name);
+		memcpy(v[n].name, name, strlen(name) + 1);	/* length checked above */
 		v[n].id = id;
 		n++;
 	}
