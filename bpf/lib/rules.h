@@ -83,12 +83,12 @@ struct nfx_rules_src_inner {
 	__uint(value_size, sizeof(struct nfx_rule));
 };
 
-#define NFX_RULES_OUTER(name, inner)				\
-	struct {						\
-		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);	\
-		__uint(max_entries, 2);				\
-		__type(key, __u32);				\
-		__array(values, struct inner);			\
+#define NFX_RULES_OUTER(name, inner) \
+	struct { \
+		__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS); \
+		__uint(max_entries, 2); \
+		__type(key, __u32); \
+		__array(values, struct inner); \
 	} name SEC(".maps")
 
 NFX_RULES_OUTER(nfx_rules_lpm, nfx_rules_lpm_inner);
@@ -146,23 +146,23 @@ struct nfx_rule_scratch {
 	__u32 slot;
 	__u32 used;
 	__u32 result;
-	__u32 k;			/* key of the next map lookup */
-	__u32 b, bit;			/* block and word being scanned */
-	__u64 acc;			/* candidate words left in the block */
+	__u32 k;      /* key of the next map lookup */
+	__u32 b, bit; /* block and word being scanned */
+	__u64 acc;    /* candidate words left in the block */
 	__u64 k64;
-	__u64 hash;			/* flow key hash, for the tail call */
+	__u64 hash; /* flow key hash, for the tail call */
 	__u32 dir;
-	__u32 tier;			/* 0 no flow, 1 unassured, 2 assured */
-	struct nfx_pkt pkt;		/* the packet, for the tail call */
-	struct nfx_rule_act tact;	/* action of a tail rule */
-	__u32 ifindex;			/* for the tail rules */
+	__u32 tier;		  /* 0 no flow, 1 unassured, 2 assured */
+	struct nfx_pkt pkt;	  /* the packet, for the tail call */
+	struct nfx_rule_act tact; /* action of a tail rule */
+	__u32 ifindex;		  /* for the tail rules */
 	__u32 mark;
 	__u16 app;
 	__u8 state;
 	__u8 pad2;
-	__u32 vec[2 * NFX_RF_MAX];	/* per field: value vector, wildcard vector */
-	__u32 off[2 * NFX_RF_MAX];	/* this block: slot of its first stored word */
-	__u64 sum[2 * NFX_RF_MAX];	/* this block: summary word */
+	__u32 vec[2 * NFX_RF_MAX]; /* per field: value vector, wildcard vector */
+	__u32 off[2 * NFX_RF_MAX]; /* this block: slot of its first stored word */
+	__u64 sum[2 * NFX_RF_MAX]; /* this block: summary word */
 };
 
 struct {
@@ -188,8 +188,8 @@ static __always_inline __u32 nfx_ctz64(__u64 x)
 }
 
 /* Word `bit` of the current block of vector k, 0 when not stored. */
-static __always_inline __u64 nfx_rules_vword(void *words, struct nfx_rule_scratch *sc,
-					     int k, __u32 bit)
+static __always_inline __u64 nfx_rules_vword(void *words, struct nfx_rule_scratch *sc, int k,
+					     __u32 bit)
 {
 	__u64 s = sc->sum[k], *p;
 
@@ -227,7 +227,7 @@ static long nfx_rules_word(__u32 i, void *unused)
 	sc->k = sc->b * 64 + sc->bit;
 	a = bpf_map_lookup_elem(alive, &sc->k);
 	word = a ? *a : 0;
-NFX_UNROLL
+	NFX_UNROLL
 	for (f = 0; f < NFX_RF_MAX; f++) {
 		if (!(sc->used & (1u << f)) || !word)
 			continue;
@@ -260,7 +260,7 @@ static long nfx_rules_block(__u32 idx, void *unused)
 	if (!vhdr)
 		return 1;
 
-NFX_UNROLL
+	NFX_UNROLL
 	for (f = 0; f < 2 * NFX_RF_MAX; f++) {
 		const struct nfx_rule_vhdr *h = NULL;
 
@@ -273,7 +273,7 @@ NFX_UNROLL
 			sc->off[f] = h->base + h->cum[b];
 		}
 	}
-NFX_UNROLL
+	NFX_UNROLL
 	for (f = 0; f < NFX_RF_MAX; f++)
 		if (sc->used & (1u << f))
 			acc &= sc->sum[2 * f] | sc->sum[2 * f + 1];
@@ -289,8 +289,8 @@ NFX_UNROLL
 	return sc->result != NFX_RULE_NONE;
 }
 
-static __always_inline __u32 nfx_rules_lpm_vec(void *lpm, struct nfx_rule_scratch *sc,
-					       __u8 kind, const void *data, __u32 len)
+static __always_inline __u32 nfx_rules_lpm_vec(void *lpm, struct nfx_rule_scratch *sc, __u8 kind,
+					       const void *data, __u32 len)
 {
 	__u32 *v;
 
@@ -348,36 +348,43 @@ static __always_inline __u32 nfx_rules_eval(const struct nfx_pkt *pkt, __u32 ifi
 	sc->used = used = meta->used;
 	sc->result = NFX_RULE_NONE;
 
-NFX_UNROLL
+	NFX_UNROLL
 	for (f = 0; f < NFX_RF_MAX; f++) {
 		sc->vec[2 * f] = NFX_RULE_VEC_NONE;
 		sc->vec[2 * f + 1] = meta->wild[f];
 	}
 	if (used & (1u << NFX_RF_SRC))
-		sc->vec[2 * NFX_RF_SRC] = v6 ?
-			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SRC6, &pkt->saddr, 16) :
-			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SRC4, &pkt->saddr.v4, 4);
+		sc->vec[2 * NFX_RF_SRC] =
+			v6 ? nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SRC6, &pkt->saddr, 16) :
+			     nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SRC4, &pkt->saddr.v4, 4);
 	if (used & (1u << NFX_RF_DST))
-		sc->vec[2 * NFX_RF_DST] = v6 ?
-			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DST6, &pkt->daddr, 16) :
-			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DST4, &pkt->daddr.v4, 4);
+		sc->vec[2 * NFX_RF_DST] =
+			v6 ? nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DST6, &pkt->daddr, 16) :
+			     nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DST4, &pkt->daddr.v4, 4);
 	if (used & (1u << NFX_RF_SPORT))
-		sc->vec[2 * NFX_RF_SPORT] = nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SPORT, &pkt->sport, 2);
+		sc->vec[2 * NFX_RF_SPORT] =
+			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_SPORT, &pkt->sport, 2);
 	if (used & (1u << NFX_RF_DPORT))
-		sc->vec[2 * NFX_RF_DPORT] = nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DPORT, &pkt->dport, 2);
+		sc->vec[2 * NFX_RF_DPORT] =
+			nfx_rules_lpm_vec(lpm, sc, NFX_RLK_DPORT, &pkt->dport, 2);
 	if (used & (1u << NFX_RF_PROTO))
-		sc->vec[2 * NFX_RF_PROTO] = nfx_rules_exact_vec(exact, sc, NFX_RF_PROTO, pkt->l4proto);
+		sc->vec[2 * NFX_RF_PROTO] =
+			nfx_rules_exact_vec(exact, sc, NFX_RF_PROTO, pkt->l4proto);
 	if (used & (1u << NFX_RF_IIF))
 		sc->vec[2 * NFX_RF_IIF] = nfx_rules_exact_vec(exact, sc, NFX_RF_IIF, ifindex);
 	if (used & (1u << NFX_RF_FLAGS))
-		sc->vec[2 * NFX_RF_FLAGS] = nfx_rules_exact_vec(exact, sc, NFX_RF_FLAGS,
+		sc->vec[2 * NFX_RF_FLAGS] = nfx_rules_exact_vec(
+			exact, sc, NFX_RF_FLAGS,
 			pkt->l4proto == NFX_IPPROTO_TCP ? pkt->tcp_flags : NFX_RF_FLAGS_NOT_TCP);
 	if (used & (1u << NFX_RF_STATE))
-		sc->vec[2 * NFX_RF_STATE] = nfx_rules_exact_vec(exact, sc, NFX_RF_STATE, nfx_rules_state(e));
+		sc->vec[2 * NFX_RF_STATE] =
+			nfx_rules_exact_vec(exact, sc, NFX_RF_STATE, nfx_rules_state(e));
 	if (used & (1u << NFX_RF_APP))
-		sc->vec[2 * NFX_RF_APP] = nfx_rules_exact_vec(exact, sc, NFX_RF_APP, e ? e->app_id : 0);
+		sc->vec[2 * NFX_RF_APP] =
+			nfx_rules_exact_vec(exact, sc, NFX_RF_APP, e ? e->app_id : 0);
 	if (used & (1u << NFX_RF_MARK))
-		sc->vec[2 * NFX_RF_MARK] = nfx_rules_exact_vec(exact, sc, NFX_RF_MARK, e ? e->mark : 0);
+		sc->vec[2 * NFX_RF_MARK] =
+			nfx_rules_exact_vec(exact, sc, NFX_RF_MARK, e ? e->mark : 0);
 
 	bpf_loop(NFX_RULE_BLOCKS, nfx_rules_block, NULL, 0);
 	return sc->result;
@@ -395,7 +402,7 @@ static __always_inline bool nfx_rules_pfx(__u8 fam, __u8 plen, const union nfx_a
 
 		return !((nfx_ntohl(ra->v4) ^ nfx_ntohl(pa->v4)) & m);
 	}
-NFX_UNROLL
+	NFX_UNROLL
 	for (w = 0; w < 4; w++) {
 		int bits = (int)plen - w * 32;
 		__u32 m = bits >= 32 ? ~0u : bits <= 0 ? 0 : ~0u << (32 - bits);
@@ -416,9 +423,11 @@ static __always_inline bool nfx_rules_match_one(const struct nfx_rule *r,
 
 	if (r->pad & NFX_RULE_F_DEAD)
 		return false;
-	if ((u & (1u << NFX_RF_SRC)) && !nfx_rules_pfx(r->src_family, r->src_plen, &r->src, p, &p->saddr))
+	if ((u & (1u << NFX_RF_SRC)) &&
+	    !nfx_rules_pfx(r->src_family, r->src_plen, &r->src, p, &p->saddr))
 		return false;
-	if ((u & (1u << NFX_RF_DST)) && !nfx_rules_pfx(r->dst_family, r->dst_plen, &r->dst, p, &p->daddr))
+	if ((u & (1u << NFX_RF_DST)) &&
+	    !nfx_rules_pfx(r->dst_family, r->dst_plen, &r->dst, p, &p->daddr))
 		return false;
 	if ((u & (1u << NFX_RF_SPORT)) && (sp < r->sport_lo || sp > r->sport_hi))
 		return false;
@@ -475,7 +484,7 @@ static __always_inline int nfx_rules_apply(struct nfx_rule_scratch *sc, __u32 sl
 	void *inner;
 
 	if (idx >= NFX_RULES_MAX + NFX_RULES_TAIL)
-		return XDP_PASS;	/* no rule matched: accept, like an empty chain */
+		return XDP_PASS; /* no rule matched: accept, like an empty chain */
 	if (idx >= NFX_RULES_MAX) {
 		/* A tail rule: its action is in the rule itself. */
 		const struct nfx_rule *tr;
@@ -542,7 +551,7 @@ struct nfx_rules_progs_def {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int (struct xdp_md *));
+	__array(values, int(struct xdp_md *));
 };
 extern struct nfx_rules_progs_def nfx_rules_progs;
 
@@ -558,7 +567,7 @@ extern struct nfx_rules_progs_def nfx_rules_progs;
 #define NFX_RULES_CLASSIFY (-1)
 
 static __attribute__((noinline)) int nfx_rules_fast(const struct nfx_pkt *pkt, struct flow_entry *e,
-						  __u32 dir, __u32 tier, __u64 hash)
+						    __u32 dir, __u32 tier, __u64 hash)
 {
 	struct nfx_rule_scratch *sc = nfx_rules_scratch_get();
 	__u32 *cur;

@@ -13,7 +13,8 @@
 
 static const struct cli_opt rules_opts[] = {
 	{ "link", 'l', CLI_STR, "IFNAME", "a link of the namespace (default: the first attached)" },
-	{ "apps", 'a', CLI_STR, "FILE", "application names for 'app NAME' ('ID NAME' lines; default $NFX_APP_NAMES)" },
+	{ "apps", 'a', CLI_STR, "FILE",
+	  "application names for 'app NAME' ('ID NAME' lines; default $NFX_APP_NAMES)" },
 	{ NULL },
 };
 
@@ -43,7 +44,8 @@ static int rules_open(struct cli_ctx *ctx, const struct cli_vals *v, struct nfx_
 	return err ? cli_fail(ctx, "%s", nfx_errmsg()) : 0;
 }
 
-static void print_times(struct cli_ctx *ctx, const char *what, const struct nfx_rules_commit_info *ci)
+static void print_times(struct cli_ctx *ctx, const char *what,
+			const struct nfx_rules_commit_info *ci)
 {
 	if (ctx->json) {
 		struct json_writer *jw = cli_json(ctx);
@@ -74,7 +76,6 @@ static void print_times(struct cli_ctx *ctx, const char *what, const struct nfx_
 }
 
 struct list_ctx {
-	struct cli_ctx *ctx;
 	struct nfx_rules *r;
 	struct json_writer *jw;
 	bool stats;
@@ -168,8 +169,9 @@ static int do_rules(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 	}
 	if (strcmp(sub, "load") && strcmp(sub, "add") && strcmp(sub, "del") &&
 	    strcmp(sub, "list") && strcmp(sub, "stats") && strcmp(sub, "flush"))
-		return cli_usage(ctx, "unknown subcommand '%s' (load, add, del, list, stats, flush, check)",
-				 sub);
+		return cli_usage(
+			ctx, "unknown subcommand '%s' (load, add, del, list, stats, flush, check)",
+			sub);
 	if ((!strcmp(sub, "load") && argc != 2) || (!strcmp(sub, "add") && argc < 2) ||
 	    (!strcmp(sub, "del") && argc < 2))
 		return cli_usage(ctx, "%s: wrong number of arguments", sub);
@@ -232,7 +234,7 @@ static int do_rules(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 		}
 		print_times(ctx, sub, &ci);
 	} else {
-		struct list_ctx lc = { .ctx = ctx, .r = r, .stats = !strcmp(sub, "stats") };
+		struct list_ctx lc = { .r = r, .stats = !strcmp(sub, "stats") };
 
 		if (ctx->json) {
 			lc.jw = cli_json(ctx);

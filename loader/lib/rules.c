@@ -29,13 +29,21 @@
 #include "rules_build.h"
 
 enum {
-	OM_LPM, OM_EXACT, OM_VHDR, OM_WORDS, OM_ALIVE, OM_ACT, OM_META, OM_SRC, OM_TAIL, OM_MAX,
+	OM_LPM,
+	OM_EXACT,
+	OM_VHDR,
+	OM_WORDS,
+	OM_ALIVE,
+	OM_ACT,
+	OM_META,
+	OM_SRC,
+	OM_TAIL,
+	OM_MAX,
 };
 
 static const char *const outer_names[OM_MAX] = {
-	"nfx_rules_lpm", "nfx_rules_exact", "nfx_rules_vhdr", "nfx_rules_words",
-	"nfx_rules_alive", "nfx_rules_act", "nfx_rules_meta", "nfx_rules_src",
-	"nfx_rules_tail",
+	"nfx_rules_lpm", "nfx_rules_exact", "nfx_rules_vhdr", "nfx_rules_words", "nfx_rules_alive",
+	"nfx_rules_act", "nfx_rules_meta",  "nfx_rules_src",  "nfx_rules_tail",
 };
 
 struct nfx_rules {
@@ -49,7 +57,7 @@ struct nfx_rules {
 	__u32 next_handle;
 	__u32 *dels;
 	size_t ndel, delcap;
-	size_t n_base;			/* rules read back at begin */
+	size_t n_base; /* rules read back at begin */
 	__u32 syscalls;
 };
 
@@ -111,9 +119,10 @@ int nfx_rules_open_obj(struct bpf_object *obj, struct nfx_rules **out)
 	if (err)
 		return err;
 	for (i = 0; i < OM_MAX + 3; i++) {
-		const char *name = i < OM_MAX ? outer_names[i] :
-				   i == OM_MAX ? "nfx_rules_cur" :
-				   i == OM_MAX + 1 ? "nfx_rule_stats" : "nfx_rule_rl";
+		const char *name = i < OM_MAX	   ? outer_names[i] :
+				   i == OM_MAX	   ? "nfx_rules_cur" :
+				   i == OM_MAX + 1 ? "nfx_rule_stats" :
+						     "nfx_rule_rl";
 		int fd;
 
 		m = bpf_object__find_map_by_name(obj, name);
@@ -163,7 +172,8 @@ static int inner_fd(struct nfx_rules *r, int om, __u32 slot)
 		return -ENOENT;
 	fd = bpf_map_get_fd_by_id(id);
 	if (fd < 0)
-		return nfx_err(-errno, "rules: inner map of %s: %s", outer_names[om], strerror(errno));
+		return nfx_err(-errno, "rules: inner map of %s: %s", outer_names[om],
+			       strerror(errno));
 	return fd;
 }
 
@@ -354,7 +364,7 @@ int nfx_rules_add(struct nfx_rules *r, const struct nfx_rule *rule, __u32 *handl
 		r->cap = nc;
 	}
 	r->rules[r->n] = *rule;
-	r->rules[r->n].handle = 0;	/* given at commit, when the set is final */
+	r->rules[r->n].handle = 0; /* given at commit, when the set is final */
 	r->n++;
 	r->only_deletes = false;
 	if (handle)
@@ -453,14 +463,13 @@ int nfx_rules_del(struct nfx_rules *r, __u32 handle)
 }
 
 /* Create an inner map and fill it with one batched update. */
-static int inner_create(struct nfx_rules *r, int om, enum bpf_map_type type, __u32 ksz,
-			__u32 vsz, __u32 max, __u32 flags, const void *keys, const void *vals,
-			__u32 n)
+static int inner_create(struct nfx_rules *r, int om, enum bpf_map_type type, __u32 ksz, __u32 vsz,
+			__u32 max, __u32 flags, const void *keys, const void *vals, __u32 n)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, co, .map_flags = flags);
 	static const char *const short_names[OM_MAX] = {
 		"nfx_r_lpm", "nfx_r_exact", "nfx_r_vhdr", "nfx_r_words", "nfx_r_alive",
-		"nfx_r_act", "nfx_r_meta", "nfx_r_src", "nfx_r_tail",
+		"nfx_r_act", "nfx_r_meta",  "nfx_r_src",  "nfx_r_tail",
 	};
 	int fd, err;
 
@@ -493,7 +502,8 @@ static int inner_create(struct nfx_rules *r, int om, enum bpf_map_type type, __u
 			__u32 count = n - done;
 
 			if (bpf_map_update_batch(fd, (const char *)keys + (size_t)done * ksz,
-						 (const char *)vals + (size_t)done * vsz, &count, &bo)) {
+						 (const char *)vals + (size_t)done * vsz, &count,
+						 &bo)) {
 				err = -errno;
 				goto fail;
 			}
@@ -575,7 +585,8 @@ static int commit_deletes(struct nfx_rules *r, struct nfx_rules_commit_info *ci)
 			err = bpf_map_update_elem(tfd, &k2, &dead, BPF_ANY) ? -errno : 0;
 			close(tfd);
 			if (err) {
-				err = nfx_err(err, "rules: deleting a tail rule: %s", strerror(-err));
+				err = nfx_err(err, "rules: deleting a tail rule: %s",
+					      strerror(-err));
 				goto out;
 			}
 			r->syscalls++;
@@ -725,7 +736,7 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 		err = commit_appends(r, cur, &ci);
 		if (err != -ENOSPC)
 			goto done;
-		err = 0;	/* tail full: fold everything into a new set */
+		err = 0; /* tail full: fold everything into a new set */
 	}
 
 	/* Handles: kept for rules carried over, new ones for the rest. */
@@ -785,16 +796,17 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 	if (err)
 		goto out;
 
-	fds[OM_LPM] = inner_create(r, OM_LPM, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct nfx_rule_lpm_key),
-				   4, b.nlpm, BPF_F_NO_PREALLOC, lkeys, vecs, b.nlpm);
+	fds[OM_LPM] =
+		inner_create(r, OM_LPM, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct nfx_rule_lpm_key), 4,
+			     b.nlpm, BPF_F_NO_PREALLOC, lkeys, vecs, b.nlpm);
 	if (fds[OM_LPM] < 0)
 		goto fail;
 	for (k = 0; k < b.nex; k++) {
 		ekeys[k] = b.ex[k].key;
 		vecs[k] = b.ex[k].vec;
 	}
-	fds[OM_EXACT] = inner_create(r, OM_EXACT, BPF_MAP_TYPE_HASH, 8, 4, b.nex, 0, ekeys, vecs,
-				     b.nex);
+	fds[OM_EXACT] =
+		inner_create(r, OM_EXACT, BPF_MAP_TYPE_HASH, 8, 4, b.nex, 0, ekeys, vecs, b.nex);
 	if (fds[OM_EXACT] < 0)
 		goto fail;
 	fds[OM_VHDR] = inner_create(r, OM_VHDR, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule_vhdr),
@@ -817,8 +829,8 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 				    1, 0, keys, &b.meta, 1);
 	if (fds[OM_META] < 0)
 		goto fail;
-	fds[OM_SRC] = inner_create(r, OM_SRC, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule),
-				   r->n, BPF_F_INNER_MAP, keys, r->rules, r->n);
+	fds[OM_SRC] = inner_create(r, OM_SRC, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule), r->n,
+				   BPF_F_INNER_MAP, keys, r->rules, r->n);
 	if (fds[OM_SRC] < 0)
 		goto fail;
 	fds[OM_TAIL] = inner_create(r, OM_TAIL, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct nfx_rule),
@@ -948,8 +960,12 @@ int nfx_rule_format(const struct nfx_rule *ru, char *buf, size_t len)
 	size_t o = 0;
 	int k;
 
-#define OUT(...) do { int _n = snprintf(buf + o, o < len ? len - o : 0, __VA_ARGS__); \
-		      if (_n > 0) o += _n; } while (0)
+#define OUT(...) \
+	do { \
+		int _n = snprintf(buf + o, o < len ? len - o : 0, __VA_ARGS__); \
+		if (_n > 0) \
+			o += _n; \
+	} while (0)
 	if (len)
 		buf[0] = 0;
 	if (ru->used & (1u << NFX_RF_IIF)) {
@@ -986,14 +1002,15 @@ int nfx_rule_format(const struct nfx_rule *ru, char *buf, size_t len)
 		tmp[0] = 0;
 		for (k = 0; k < 6; k++)
 			if (ru->flags_val & (1 << k))
-				t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s", t ? "," : "", flag_names[k]);
+				t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s", t ? "," : "",
+					      flag_names[k]);
 		OUT("tcp flags %s", t ? tmp : "none");
 		if (ru->flags_mask != ru->flags_val) {
 			t = 0;
 			for (k = 0; k < 6; k++)
 				if (ru->flags_mask & (1 << k))
-					t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s", t ? "," : "",
-						      flag_names[k]);
+					t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s",
+						      t ? "," : "", flag_names[k]);
 			OUT(" / %s", tmp);
 		}
 		OUT(" ");
@@ -1003,7 +1020,8 @@ int nfx_rule_format(const struct nfx_rule *ru, char *buf, size_t len)
 
 		for (k = 0; k < 4; k++)
 			if (ru->state_mask & (1 << k))
-				t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s", t ? "," : "", state_names[k]);
+				t += snprintf(tmp + t, sizeof(tmp) - t, "%s%s", t ? "," : "",
+					      state_names[k]);
 		OUT("ct state %s ", tmp);
 	}
 	if (ru->used & (1u << NFX_RF_APP)) {
@@ -1017,16 +1035,28 @@ int nfx_rule_format(const struct nfx_rule *ru, char *buf, size_t len)
 	if (ru->used & (1u << NFX_RF_MARK))
 		OUT("meta mark 0x%x ", ru->mark);
 	switch (ru->action) {
-	case NFX_RA_ACCEPT: OUT("accept"); break;
-	case NFX_RA_DROP: OUT("drop"); break;
-	case NFX_RA_COUNT: OUT("count"); break;
-	case NFX_RA_MARK: OUT("meta mark set 0x%x", ru->set_mark); break;
+	case NFX_RA_ACCEPT:
+		OUT("accept");
+		break;
+	case NFX_RA_DROP:
+		OUT("drop");
+		break;
+	case NFX_RA_COUNT:
+		OUT("count");
+		break;
+	case NFX_RA_MARK:
+		OUT("meta mark set 0x%x", ru->set_mark);
+		break;
 	case NFX_RA_RATELIMIT:
 		OUT("rate-limit %u/%s burst %u", ru->rate,
-		    ru->rate_unit == 1 ? "second" : ru->rate_unit == 60 ? "minute" :
-		    ru->rate_unit == 3600 ? "hour" : "day", ru->burst);
+		    ru->rate_unit == 1	  ? "second" :
+		    ru->rate_unit == 60	  ? "minute" :
+		    ru->rate_unit == 3600 ? "hour" :
+					    "day",
+		    ru->burst);
 		break;
-	default: OUT("action-%u", ru->action);
+	default:
+		OUT("action-%u", ru->action);
 	}
 #undef OUT
 	return o < len ? 0 : -ENOSPC;

@@ -72,7 +72,7 @@ struct vdedup {
 	__u64 hash;
 	__u32 id;
 	__u32 len;
-	__u32 first;		/* first rule index, cheap pre-check */
+	__u32 first; /* first rule index, cheap pre-check */
 };
 
 static __u64 vec_hash(const __u32 *v, size_t n)
@@ -118,7 +118,8 @@ static int dd_insert(struct rb *b, __u64 h, __u32 id, __u32 len, __u32 first)
 			return -ENOMEM;
 		b->dd_n = 0;
 		for (k = 0; k < oc; k++)
-			if (old[k].len && dd_insert(b, old[k].hash, old[k].id, old[k].len, old[k].first))
+			if (old[k].len &&
+			    dd_insert(b, old[k].hash, old[k].id, old[k].len, old[k].first))
 				return -ENOMEM;
 		free(old);
 	}
@@ -159,7 +160,8 @@ static __u32 vec_add(struct rb *b, const __u32 *v, size_t n)
 		__u32 w = v[i] / 64;
 
 		if (!(h->sum[w / 64] & (1ull << (w % 64)))) {
-			if (grow((void **)&b->words, &b->words_cap, b->nwords + 1, sizeof(*b->words)))
+			if (grow((void **)&b->words, &b->words_cap, b->nwords + 1,
+				 sizeof(*b->words)))
 				goto nomem;
 			h->sum[w / 64] |= 1ull << (w % 64);
 			b->words[b->nwords++] = 0;
@@ -216,7 +218,7 @@ static int exact_push(struct rb *b, __u32 field, __u32 value, __u32 vec)
 
 struct pfx {
 	__u8 kind;
-	__u8 plen;		/* bits within the family */
+	__u8 plen; /* bits within the family */
 	__u8 data[16];
 	__u32 rule;
 };
@@ -260,7 +262,8 @@ static size_t pfx_find(const struct pfx *v, size_t n, const struct pfx *key, siz
 			up = m;
 	}
 	for (*hi = lo; *hi < n && v[*hi].kind == key->kind && v[*hi].plen == key->plen &&
-	     !memcmp(v[*hi].data, key->data, 16); (*hi)++)
+		       !memcmp(v[*hi].data, key->data, 16);
+	     (*hi)++)
 		;
 	return lo;
 }
@@ -304,7 +307,8 @@ static int build_prefixes(struct rb *b, const struct nfx_rule *rules, size_t n, 
 		__u32 vec;
 
 		for (j = i; j < cnt && v[j].kind == v[i].kind && v[j].plen == v[i].plen &&
-		     !memcmp(v[j].data, v[i].data, 16); j++)
+			    !memcmp(v[j].data, v[i].data, 16);
+		     j++)
 			;
 		l.n = 0;
 		for (len = 0; len <= v[i].plen && len <= bits; len++) {
@@ -447,10 +451,14 @@ static int cmp_kv(const void *a, const void *b)
 static __u32 exact_value(const struct nfx_rule *r, int field)
 {
 	switch (field) {
-	case NFX_RF_PROTO: return r->proto;
-	case NFX_RF_IIF: return r->iif;
-	case NFX_RF_APP: return r->app;
-	default: return r->mark;
+	case NFX_RF_PROTO:
+		return r->proto;
+	case NFX_RF_IIF:
+		return r->iif;
+	case NFX_RF_APP:
+		return r->app;
+	default:
+		return r->mark;
 	}
 }
 
@@ -535,14 +543,14 @@ int nfx_rb_build(struct rb *b, const struct nfx_rule *rules, size_t n)
 			b->meta.first_volatile = i;
 	}
 	if ((err = build_prefixes(b, rules, n, true)) ||
-	    (err = build_prefixes(b, rules, n, false)) ||
-	    (err = build_ports(b, rules, n, true)) ||
+	    (err = build_prefixes(b, rules, n, false)) || (err = build_ports(b, rules, n, true)) ||
 	    (err = build_ports(b, rules, n, false)) ||
 	    (err = build_exact(b, rules, n, NFX_RF_PROTO)) ||
 	    (err = build_exact(b, rules, n, NFX_RF_IIF)) ||
 	    (err = build_exact(b, rules, n, NFX_RF_APP)) ||
 	    (err = build_exact(b, rules, n, NFX_RF_MARK)) ||
-	    (b->meta.used & (1u << NFX_RF_FLAGS) && (err = build_enum(b, rules, n, NFX_RF_FLAGS))) ||
+	    (b->meta.used & (1u << NFX_RF_FLAGS) &&
+	     (err = build_enum(b, rules, n, NFX_RF_FLAGS))) ||
 	    (b->meta.used & (1u << NFX_RF_STATE) && (err = build_enum(b, rules, n, NFX_RF_STATE))))
 		goto out;
 	for (f = 0; f < NFX_RF_MAX; f++) {
@@ -614,9 +622,11 @@ bool nfx_rule_match(const struct nfx_rule *r, const struct nfx_rule_pkt *p)
 {
 	__u32 u = r->used;
 
-	if ((u & (1u << NFX_RF_SRC)) && !pfx_match(r->src_family, r->src_plen, &r->src, p->family, &p->src))
+	if ((u & (1u << NFX_RF_SRC)) &&
+	    !pfx_match(r->src_family, r->src_plen, &r->src, p->family, &p->src))
 		return false;
-	if ((u & (1u << NFX_RF_DST)) && !pfx_match(r->dst_family, r->dst_plen, &r->dst, p->family, &p->dst))
+	if ((u & (1u << NFX_RF_DST)) &&
+	    !pfx_match(r->dst_family, r->dst_plen, &r->dst, p->family, &p->dst))
 		return false;
 	if ((u & (1u << NFX_RF_SPORT)) && (p->sport < r->sport_lo || p->sport > r->sport_hi))
 		return false;

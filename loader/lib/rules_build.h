@@ -20,7 +20,10 @@ struct rb {
 	struct nfx_rule_meta meta;
 	struct nfx_rule_vhdr *vhdr;
 	size_t nvec, vhdr_cap;
-	struct { __u32 *v; size_t n; } *vsrc;
+	struct {
+		__u32 *v;
+		size_t n;
+	} * vsrc;
 	size_t vsrc_cap;
 	__u64 *words;
 	size_t nwords, words_cap;
@@ -30,7 +33,7 @@ struct rb {
 	size_t nex, ex_cap;
 	struct vdedup *dd;
 	size_t dd_n, dd_cap;
-	__u64 *alive;			/* NFX_RULE_WORDS */
+	__u64 *alive; /* NFX_RULE_WORDS */
 	int err;
 };
 

@@ -18,9 +18,9 @@ struct nfx_rule_pkt {
 	__u8 family;
 	__u8 proto;
 	__u8 tcp_flags;
-	__u8 state;		/* NFX_RS_* */
+	__u8 state; /* NFX_RS_* */
 	union nfx_addr src, dst;
-	__u16 sport, dport;	/* host order */
+	__u16 sport, dport; /* host order */
 	__u32 iif;
 	__u16 app;
 	__u32 mark;

@@ -25,7 +25,7 @@
 
 struct rp_word {
 	char text[128];
-	int col;			/* 1-based */
+	int col; /* 1-based */
 };
 
 struct rp {
@@ -37,7 +37,8 @@ struct rp {
 	bool has_action;
 };
 
-static int rp_err(struct rp *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int rp_err(struct rp *p, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int rp_err(struct rp *p, int col, const char *fmt, ...)
 {
 	char msg[256];
@@ -130,7 +131,8 @@ static int rp_prefix(struct rp *p, int family, bool src)
 		int bit = (fam == NFX_AF_INET ? 96 : 0) + k;
 
 		if (k >= (int)plen && (a.b[bit / 8] & (0x80 >> (bit % 8))))
-			return rp_err(p, w->col, "'%s' has host bits set beyond /%u", w->text, plen);
+			return rp_err(p, w->col, "'%s' has host bits set beyond /%u", w->text,
+				      plen);
 	}
 	if (src) {
 		p->r->src = a;
@@ -176,9 +178,12 @@ static int rp_ports(struct rp *p, bool src)
 	return 0;
 }
 
-static const struct { const char *name; __u8 bit; } tcp_flag_names[] = {
-	{ "fin", 0x01 }, { "syn", 0x02 }, { "rst", 0x04 }, { "psh", 0x08 },
-	{ "ack", 0x10 }, { "urg", 0x20 },
+static const struct {
+	const char *name;
+	__u8 bit;
+} tcp_flag_names[] = {
+	{ "fin", 0x01 }, { "syn", 0x02 }, { "rst", 0x04 },
+	{ "psh", 0x08 }, { "ack", 0x10 }, { "urg", 0x20 },
 };
 
 static int rp_flag_list(struct rp *p, const struct rp_word *w, __u8 *out, bool none_ok)
@@ -188,7 +193,7 @@ static int rp_flag_list(struct rp *p, const struct rp_word *w, __u8 *out, bool n
 
 	*out = 0;
 	if (none_ok && !strcmp(w->text, "none"))
-		return 0;	/* "tcp flags none / syn,ack": both clear */
+		return 0; /* "tcp flags none / syn,ack": both clear */
 	snprintf(buf, sizeof(buf), "%s", w->text);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		for (k = 0; k < NFX_ARRAY_SIZE(tcp_flag_names); k++)
@@ -231,9 +236,14 @@ static int rp_flags(struct rp *p, const struct rp_word *kw)
 
 static int rp_state(struct rp *p)
 {
-	static const struct { const char *name; __u8 bit; } names[] = {
-		{ "new", NFX_RS_NEW }, { "established", NFX_RS_ESTABLISHED },
-		{ "assured", NFX_RS_ASSURED }, { "untracked", NFX_RS_UNTRACKED },
+	static const struct {
+		const char *name;
+		__u8 bit;
+	} names[] = {
+		{ "new", NFX_RS_NEW },
+		{ "established", NFX_RS_ESTABLISHED },
+		{ "assured", NFX_RS_ASSURED },
+		{ "untracked", NFX_RS_UNTRACKED },
 	};
 	const struct rp_word *w = rp_next(p, "a flow state");
 	char buf[128], *tok, *save = NULL;
@@ -247,8 +257,10 @@ static int rp_state(struct rp *p)
 			if (!strcmp(tok, names[k].name))
 				break;
 		if (k == NFX_ARRAY_SIZE(names))
-			return rp_err(p, w->col + (int)(tok - buf),
-				      "'%s' is not a flow state (new, established, assured, untracked)", tok);
+			return rp_err(
+				p, w->col + (int)(tok - buf),
+				"'%s' is not a flow state (new, established, assured, untracked)",
+				tok);
 		p->r->state_mask |= names[k].bit;
 	}
 	if (!p->r->state_mask)
@@ -258,8 +270,11 @@ static int rp_state(struct rp *p)
 
 static int rp_proto_word(struct rp *p)
 {
-	static const struct { const char *name; __u8 num; } names[] = {
-		{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+	static const struct {
+		const char *name;
+		__u8 num;
+	} names[] = {
+		{ "tcp", 6 },	     { "udp", 17 },   { "icmp", 1 }, { "icmpv6", 58 },
 		{ "ipv6-icmp", 58 }, { "sctp", 132 }, { "gre", 47 }, { "esp", 50 },
 	};
 	const struct rp_word *w = rp_next(p, "a protocol");
@@ -292,7 +307,7 @@ static int rp_iif(struct rp *p)
 		if (!v)
 			return rp_err(p, w->col, "no interface '%s' in this namespace", w->text);
 		p->r->iif = v;
-		memcpy(p->r->iifname, w->text, strlen(w->text) + 1);	/* length checked above */
+		memcpy(p->r->iifname, w->text, strlen(w->text) + 1); /* length checked above */
 	}
 	return 0;
 }
@@ -319,8 +334,14 @@ static int rp_action(struct rp *p, const struct rp_word *w, int action)
 
 static int rp_ratelimit(struct rp *p, const struct rp_word *kw)
 {
-	static const struct { const char *name; __u32 s; } units[] = {
-		{ "second", 1 }, { "minute", 60 }, { "hour", 3600 }, { "day", 86400 },
+	static const struct {
+		const char *name;
+		__u32 s;
+	} units[] = {
+		{ "second", 1 },
+		{ "minute", 60 },
+		{ "hour", 3600 },
+		{ "day", 86400 },
 	};
 	const struct rp_word *w = rp_next(p, "a rate like 100/second");
 	char buf[128], *slash;
@@ -379,8 +400,8 @@ static int rp_rule(struct rp *p)
 				if (rp_proto_word(p))
 					return -EINVAL;
 			} else {
-				return rp_err(p, f->col, "'%s': expected saddr, daddr or %s", f->text,
-					      fam == NFX_AF_INET ? "protocol" : "nexthdr");
+				return rp_err(p, f->col, "'%s': expected saddr, daddr or %s",
+					      f->text, fam == NFX_AF_INET ? "protocol" : "nexthdr");
 			}
 		} else if (!strcmp(t, "tcp") || !strcmp(t, "udp")) {
 			const struct rp_word *f = rp_next(p, "sport, dport or flags");
@@ -422,7 +443,8 @@ static int rp_rule(struct rp *p)
 		} else if (!strcmp(t, "mark")) {
 			if (p->i < p->n && !strcmp(p->w[p->i].text, "set")) {
 				p->i++;
-				if (rp_action(p, w, NFX_RA_MARK) || rp_mark_value(p, &p->r->set_mark))
+				if (rp_action(p, w, NFX_RA_MARK) ||
+				    rp_mark_value(p, &p->r->set_mark))
 					return -EINVAL;
 			} else if (rp_use(p, w, NFX_RF_MARK) || rp_mark_value(p, &p->r->mark)) {
 				return -EINVAL;
@@ -434,10 +456,11 @@ static int rp_rule(struct rp *p)
 			if (rp_iif(p))
 				return -EINVAL;
 		} else if (!strcmp(t, "oif") || !strcmp(t, "oifname")) {
-			return rp_err(p, w->col,
-				      "'%s': XDP runs before the routing decision, the output "
-				      "interface is unknown; match iif on the link the packet leaves by",
-				      t);
+			return rp_err(
+				p, w->col,
+				"'%s': XDP runs before the routing decision, the output "
+				"interface is unknown; match iif on the link the packet leaves by",
+				t);
 		} else if (!strcmp(t, "ct")) {
 			const struct rp_word *f = rp_next(p, "state");
 
@@ -454,11 +477,12 @@ static int rp_rule(struct rp *p)
 			if (!f || rp_use(p, f, NFX_RF_APP))
 				return -EINVAL;
 			if (parse_u32(f->text, 65535, &v) && nfx_rules_app_lookup(f->text, &v))
-				return rp_err(p, f->col, "'%s' is not an application number or known name",
+				return rp_err(p, f->col,
+					      "'%s' is not an application number or known name",
 					      f->text);
 			p->r->app = v;
 		} else if (!strcmp(t, "counter")) {
-			continue;	/* every rule counts; accepted for nft habits */
+			continue; /* every rule counts; accepted for nft habits */
 		} else if (!strcmp(t, "accept")) {
 			if (rp_action(p, w, NFX_RA_ACCEPT))
 				return -EINVAL;
@@ -480,7 +504,8 @@ static int rp_rule(struct rp *p)
 	if (!p->has_action) {
 		int col = p->w[p->n - 1].col + (int)strlen(p->w[p->n - 1].text);
 
-		return rp_err(p, col, "rule has no action (accept, drop, mark set, count, rate-limit)");
+		return rp_err(p, col,
+			      "rule has no action (accept, drop, mark set, count, rate-limit)");
 	}
 	return 0;
 }
@@ -538,8 +563,8 @@ int nfx_rules_parse_line(const char *name, int lineno, const char *line, size_t 
 	return err;
 }
 
-int nfx_rules_parse(const char *name, const char *text, size_t len,
-		    struct nfx_rule **rules, size_t *count)
+int nfx_rules_parse(const char *name, const char *text, size_t len, struct nfx_rule **rules,
+		    size_t *count)
 {
 	struct nfx_rule *v = NULL, r;
 	size_t n = 0, cap = 0, off = 0;
@@ -638,7 +663,7 @@ int nfx_rules_set_app_names(const char *path)
 			}
 			v = nv;
 		}
-		memcpy(v[n].name, name, strlen(name) + 1);	/* length checked above */
+		memcpy(v[n].name, name, strlen(name) + 1); /* length checked above */
 		v[n].id = id;
 		n++;
 	}

@@ -82,17 +82,22 @@ int main(int argc, char **argv)
 	{
 		/* Port unreachable from a source that hits a rule's prefix:
 		 * full evaluation, then no match on the protocol. */
-		struct pkt_spec s = { .family = 4, .proto = 1, .src = "10.1.0.5",
-				      .dst = "192.168.2.1", .icmp_type = 3, .icmp_code = 3 };
+		struct pkt_spec s = { .family = 4,
+				      .proto = 1,
+				      .src = "10.1.0.5",
+				      .dst = "192.168.2.1",
+				      .icmp_type = 3,
+				      .icmp_code = 3 };
 
 		icmp_len = pkt_build(&s, icmp, sizeof(icmp));
 	}
-	xdp_test_run(skel, est, est_len);		/* create the flow, cache */
+	xdp_test_run(skel, est, est_len); /* create the flow, cache */
 	ns_est = run_ns(skel, est, est_len, repeat);
 	ns_cls = run_ns(skel, icmp, icmp_len, repeat);
 	if (ns_est < 0 || ns_cls < 0)
 		goto fail;
-	printf("%d %.1f %.1f %.3f %.3f\n", n, ns_est, ns_cls, ci.build_ns / 1e6, ci.switch_ns / 1e6);
+	printf("%d %.1f %.1f %.3f %.3f\n", n, ns_est, ns_cls, ci.build_ns / 1e6,
+	       ci.switch_ns / 1e6);
 	nfx_rules_close(r);
 	nfx_xdp_bpf__destroy(skel);
 	return 0;

@@ -19,8 +19,8 @@ static int show(const struct nfx_rule *rule, void *ctx)
 	nfx_rule_format(rule, text, sizeof(text));
 	if (nfx_rules_counters(ctx, rule->handle, &packets, &bytes) < 0)
 		return -1;
-	printf("%5u %10llu pkts %12llu bytes  %s\n", rule->handle,
-	       (unsigned long long)packets, (unsigned long long)bytes, text);
+	printf("%5u %10llu pkts %12llu bytes  %s\n", rule->handle, (unsigned long long)packets,
+	       (unsigned long long)bytes, text);
 	return 0;
 }
 
@@ -41,11 +41,11 @@ int main(int argc, char **argv)
 		errx(1, "%s", nfx_errmsg());
 	for (i = 2; i < argc; i++)
 		if (nfx_rules_add_text(r, argv[i], NULL) < 0)
-			errx(1, "%s", nfx_errmsg());	/* e.g. "rule:1:10: ..." */
+			errx(1, "%s", nfx_errmsg()); /* e.g. "rule:1:10: ..." */
 	if (nfx_rules_commit(r, &ci) < 0)
 		errx(1, "%s", nfx_errmsg());
-	printf("%u rules, generation %u: build %.3f ms, switch %.3f ms\n", ci.rules,
-	       ci.generation, ci.build_ns / 1e6, ci.switch_ns / 1e6);
+	printf("%u rules, generation %u: build %.3f ms, switch %.3f ms\n", ci.rules, ci.generation,
+	       ci.build_ns / 1e6, ci.switch_ns / 1e6);
 
 	if (nfx_rules_foreach(r, show, r) < 0)
 		errx(1, "%s", nfx_errmsg());

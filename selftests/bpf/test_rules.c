@@ -199,7 +199,8 @@ static void equivalence(size_t nrules, int npkts, size_t nappend)
 			ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
 			ASSERT_FALSE(ci.incremental, "first commit builds the set");
 		}
-		if (i >= nrules - nappend && (i - (nrules - nappend)) % 10 == 0 && i > nrules - nappend) {
+		if (i >= nrules - nappend && (i - (nrules - nappend)) % 10 == 0 &&
+		    i > nrules - nappend) {
 			/* appends, ten per batch: to the tail, in place */
 			ASSERT_EQ(nfx_rules_commit(r, &ci), 0, nfx_errmsg());
 			ASSERT_TRUE(ci.incremental, "append applied in place");
@@ -227,7 +228,7 @@ static void equivalence(size_t nrules, int npkts, size_t nappend)
 		rnd_pkt(&p, &s, sb, db);
 		len = pkt_build(&s, frame, sizeof(frame));
 		ASSERT_TRUE(len, "build");
-		flows_clear(skel);	/* every packet starts a flow: state NEW */
+		flows_clear(skel); /* every packet starts a flow: state NEW */
 		m = first_match(rules, nrules, &p);
 		want = m >= 0 && rules[m].action == NFX_RA_DROP ? 1 : 2;
 		got = xdp_test_run(skel, frame, len);
@@ -250,8 +251,8 @@ static void equivalence(size_t nrules, int npkts, size_t nappend)
 
 		ASSERT_EQ(nfx_rules_counters(r, i + 1, &pk, &by), 0, "counters");
 		if (pk != expect[i])
-			printf("# rule %zu: %llu packets, expected %llu\n", i, (unsigned long long)pk,
-			       (unsigned long long)expect[i]);
+			printf("# rule %zu: %llu packets, expected %llu\n", i,
+			       (unsigned long long)pk, (unsigned long long)expect[i]);
 		ASSERT_EQ(pk, expect[i], "per-rule packet counter");
 	}
 	free(expect);
@@ -338,10 +339,12 @@ static char *make_set(bool a)
 	int i;
 
 	for (i = 0; i < (a ? 300 : 120); i++)
-		o += snprintf(t + o, cap - o, a ? "ip saddr 172.16.%d.%d/32 drop\n" :
-			      "tcp dport %d drop\n", a ? i / 250 : 1000 + i, i % 250);
-	o += snprintf(t + o, cap - o, a ? "ip daddr 192.0.2.0/24 accept\n" :
-		      "udp dport 53 ip saddr 10.9.0.0/16 accept\n");
+		o += snprintf(t + o, cap - o,
+			      a ? "ip saddr 172.16.%d.%d/32 drop\n" : "tcp dport %d drop\n",
+			      a ? i / 250 : 1000 + i, i % 250);
+	o += snprintf(t + o, cap - o,
+		      a ? "ip daddr 192.0.2.0/24 accept\n" :
+			  "udp dport 53 ip saddr 10.9.0.0/16 accept\n");
 	snprintf(t + o, cap - o, "drop\n");
 	return t;
 }
@@ -363,7 +366,7 @@ static void *swap_traffic_run(void *arg)
 		size_t len = pkt_build(&s, buf, sizeof(buf));
 		int ret = xdp_test_run(st->skel, buf, len);
 
-		port = port == 60000 ? 1 : port + 1;	/* a new flow each time */
+		port = port == 60000 ? 1 : port + 1; /* a new flow each time */
 		st->sent++;
 		if (ret == 1)
 			st->dropped++;
@@ -417,7 +420,8 @@ TEST(verdict_cached_per_flow_and_invalidated)
 	ASSERT_EQ(nfx_rules_open_obj(skel->obj, &r), 0, "open");
 	ASSERT_EQ(load_text(r, "udp dport 53 drop\nudp dport 1-100 count\n", &ci), 0, nfx_errmsg());
 	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "dropped");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0,
+		  "flow");
 	ASSERT_TRUE(e.verdict & NFX_RV_VALID, "verdict cached in the flow");
 	ASSERT_EQ(e.rule_id, 0, "rule 0 cached");
 	ASSERT_EQ(xdp_test_run(skel, buf, len), 1, "dropped from the cache");
@@ -433,7 +437,8 @@ TEST(verdict_cached_per_flow_and_invalidated)
 	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "passes once the rule is gone");
 	ASSERT_EQ(nfx_rules_counters(r, 2, &pk, &by), 0, "counters");
 	ASSERT_EQ(pk, 1, "now counted on the count rule");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0,
+		  "flow");
 	ASSERT_EQ(e.rule_id, 1, "rule 1 cached");
 
 	/* Reply direction: cached too once it resolves to the same rule. */
@@ -447,7 +452,8 @@ TEST(verdict_cached_per_flow_and_invalidated)
 	ASSERT_EQ(load_text(r, "ct state new drop\nudp dport 53 count\n", &ci), 0, nfx_errmsg());
 	len = pkt_build(&s, buf, sizeof(buf));
 	ASSERT_EQ(xdp_test_run(skel, buf, len), 2, "established flow passes the ct state new rule");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0, "flow");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "10.0.0.1", 4000, "10.0.0.2", 53, &e, NULL), 0,
+		  "flow");
 	ASSERT_TRUE(e.rule_gen != ci.generation * 2 + 0 && e.rule_gen != ci.generation * 2 + 1,
 		    "nothing cached after a volatile rule");
 	nfx_rules_close(r);

@@ -29,15 +29,19 @@ TEST(accepts_every_match)
 	struct nfx_rule *r;
 	size_t n;
 
-	ASSERT_EQ(parse("# comment\n\n"
-			"ip saddr 10.0.0.0/8 ip daddr 192.0.2.1 tcp dport 22-25 ct state new,established drop\n"
-			"ip6 saddr 2001:db8::/32 udp sport 53 meta mark 7 meta mark set 0x10\n"
-			"tcp flags syn / syn,ack counter rate-limit 100/second burst 20\n"
-			"meta l4proto icmp app 7 count   # trailing comment\n"
-			"tcp flags none / fin,syn,rst accept\n",
-			&r, &n), 5, "five rules");
-	ASSERT_EQ(r[0].used, (1u << NFX_RF_SRC) | (1u << NFX_RF_DST) | (1u << NFX_RF_DPORT) |
-		  (1u << NFX_RF_PROTO) | (1u << NFX_RF_STATE), "fields of rule 1");
+	ASSERT_EQ(
+		parse("# comment\n\n"
+		      "ip saddr 10.0.0.0/8 ip daddr 192.0.2.1 tcp dport 22-25 ct state new,established drop\n"
+		      "ip6 saddr 2001:db8::/32 udp sport 53 meta mark 7 meta mark set 0x10\n"
+		      "tcp flags syn / syn,ack counter rate-limit 100/second burst 20\n"
+		      "meta l4proto icmp app 7 count   # trailing comment\n"
+		      "tcp flags none / fin,syn,rst accept\n",
+		      &r, &n),
+		5, "five rules");
+	ASSERT_EQ(r[0].used,
+		  (1u << NFX_RF_SRC) | (1u << NFX_RF_DST) | (1u << NFX_RF_DPORT) |
+			  (1u << NFX_RF_PROTO) | (1u << NFX_RF_STATE),
+		  "fields of rule 1");
 	ASSERT_EQ(r[0].src_plen, 8, "src /8");
 	ASSERT_EQ(r[0].dst_plen, 32, "dst /32");
 	ASSERT_EQ(r[0].dport_lo, 22, "port lo");
@@ -65,8 +69,10 @@ TEST(round_trip_through_format)
 	size_t n, n2;
 	char text[512];
 
-	ASSERT_EQ(parse("ip saddr 10.1.0.0/16 udp dport 1000-2000 ct state assured meta mark set 3\n",
-			&r, &n), 1, "parse");
+	ASSERT_EQ(
+		parse("ip saddr 10.1.0.0/16 udp dport 1000-2000 ct state assured meta mark set 3\n",
+		      &r, &n),
+		1, "parse");
 	ASSERT_EQ(nfx_rule_format(&r[0], text, sizeof(text)), 0, "format");
 	ASSERT_EQ(parse(text, &r2, &n2), 1, text);
 	ASSERT_MEMEQ(&r[0], &r2[0], sizeof(r[0]), "same rule after a round trip");
@@ -76,7 +82,8 @@ TEST(round_trip_through_format)
 
 TEST(errors_name_line_and_column)
 {
-	expect_error("accept\nip saddr 10.0.0.0/33 drop\n", "t.rules:2:19: '33' is not a prefix length");
+	expect_error("accept\nip saddr 10.0.0.0/33 drop\n",
+		     "t.rules:2:19: '33' is not a prefix length");
 	expect_error("ip saddr 2001:db8::/32 drop", "t.rules:1:10: '2001:db8::' is not an IPv4");
 	expect_error("ip saddr 10.0.0.1/8 drop", "t.rules:1:10: '10.0.0.1/8' has host bits");
 	expect_error("tcp dport 80-70 drop", "t.rules:1:11: range 80-70 is empty");
@@ -88,7 +95,8 @@ TEST(errors_name_line_and_column)
 	expect_error("oif eth0 drop", "t.rules:1:1: 'oif': XDP runs before the routing");
 	expect_error("tcp flags syn,bogus drop", "t.rules:1:15: 'bogus' is not a TCP flag");
 	expect_error("ct state new,old drop", "t.rules:1:14: 'old' is not a flow state");
-	expect_error("ip saddr 10.0.0.0/8 ip saddr 10.0.0.0/8 drop", "t.rules:1:30: '10.0.0.0/8': this match is already given");
+	expect_error("ip saddr 10.0.0.0/8 ip saddr 10.0.0.0/8 drop",
+		     "t.rules:1:30: '10.0.0.0/8': this match is already given");
 	expect_error("rate-limit 10/fortnight", "t.rules:1:15: 'fortnight' is not a unit");
 	expect_error("app nosuchapp drop", "t.rules:1:5: 'nosuchapp' is not an application");
 	expect_error("ip saddr", "t.rules:1:9: expected an address prefix at end of line");
