@@ -118,27 +118,26 @@ int nfx_rules_open_obj(struct bpf_object *obj, struct nfx_rules **out)
 	err = rules_alloc(&r);
 	if (err)
 		return err;
-	for (i = 0; i < OM_MAX + 3; i++) {
-		const char *name = i < OM_MAX	   ? outer_names[i] :
-				   i == OM_MAX	   ? "nfx_rules_cur" :
-				   i == OM_MAX + 1 ? "nfx_rule_stats" :
-						     "nfx_rule_rl";
-		int fd;
+	{
+		static const char *const extra_names[3] = { "nfx_rules_cur", "nfx_rule_stats",
+							    "nfx_rule_rl" };
+		int *extra[3] = { &r->cur_fd, &r->stats_fd, &r->rl_fd };
 
-		m = bpf_object__find_map_by_name(obj, name);
-		fd = m ? bpf_map__fd(m) : -1;
-		if (fd < 0) {
-			free(r);
-			return nfx_err(-ENOENT, "rules: map %s not in the object", name);
+		for (i = 0; i < OM_MAX + 3; i++) {
+			const char *name = i < OM_MAX ? outer_names[i] : extra_names[i - OM_MAX];
+			int fd;
+
+			m = bpf_object__find_map_by_name(obj, name);
+			fd = m ? bpf_map__fd(m) : -1;
+			if (fd < 0) {
+				free(r);
+				return nfx_err(-ENOENT, "rules: map %s not in the object", name);
+			}
+			if (i < OM_MAX)
+				r->outer[i] = fd;
+			else
+				*extra[i - OM_MAX] = fd;
 		}
-		if (i < OM_MAX)
-			r->outer[i] = fd;
-		else if (i == OM_MAX)
-			r->cur_fd = fd;
-		else if (i == OM_MAX + 1)
-			r->stats_fd = fd;
-		else
-			r->rl_fd = fd;
 	}
 	*out = r;
 	return 0;
@@ -736,7 +735,7 @@ int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info)
 		err = commit_appends(r, cur, &ci);
 		if (err != -ENOSPC)
 			goto done;
-		err = 0; /* tail full: fold everything into a new set */
+		/* tail full: fold everything into a new set */
 	}
 
 	/* Handles: kept for rules carried over, new ones for the rest. */

@@ -640,13 +640,17 @@ int nfx_rules_set_app_names(const char *path)
 	if (!f)
 		return nfx_err(-errno, "%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
-		char name[64];
-		unsigned int id;
+		char *end, *name, *save = NULL;
+		unsigned long id;
 
 		lineno++;
 		if (line[0] == '#' || line[strspn(line, " \t\n")] == 0)
 			continue;
-		if (sscanf(line, "%u %63s", &id, name) != 2 || id > 65535 || strlen(name) >= 32) {
+		errno = 0;
+		id = strtoul(line, &end, 10);
+		name = strtok_r(end, " \t\n", &save);
+		if (errno || end == line || id > 65535 || !name || strlen(name) >= 32 ||
+		    strtok_r(NULL, " \t\n", &save)) {
 			fclose(f);
 			free(v);
 			return nfx_err(-EINVAL, "%s:%d:1: expected 'NUMBER NAME'", path, lineno);

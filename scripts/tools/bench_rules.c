@@ -49,9 +49,9 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
 		if (opt == 'n')
-			n = atoi(optarg);
+			n = strtol(optarg, NULL, 10);
 		else if (opt == 'r')
-			repeat = atoi(optarg);
+			repeat = strtol(optarg, NULL, 10);
 		else
 			return 2;
 	}
