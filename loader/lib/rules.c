@@ -85,12 +85,12 @@ static int rules_alloc(struct nfx_rules **out)
 
 int nfx_rules_open(struct nfx_link *link, struct nfx_rules **out)
 {
-	struct nfx_rules *r;
+	struct nfx_rules *r = NULL;
 	int i, err;
 
 	err = rules_alloc(&r);
-	if (err)
-		return err;
+	if (err || !r)
+		return err ? err : -ENOMEM;
 	for (i = 0; i < OM_MAX; i++) {
 		r->outer[i] = nfx_link_map_fd(link, outer_names[i]);
 		if (r->outer[i] < 0)
@@ -111,13 +111,13 @@ fail:
 
 int nfx_rules_open_obj(struct bpf_object *obj, struct nfx_rules **out)
 {
-	struct nfx_rules *r;
+	struct nfx_rules *r = NULL;
 	struct bpf_map *m;
 	int i, err;
 
 	err = rules_alloc(&r);
-	if (err)
-		return err;
+	if (err || !r)
+		return err ? err : -ENOMEM;
 	{
 		static const char *const extra_names[3] = { "nfx_rules_cur", "nfx_rule_stats",
 							    "nfx_rule_rl" };
