@@ -72,6 +72,10 @@ FUZZ_BINS  := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
 FUZZ_SECONDS ?= 60
 LIBNFXCLI  := $(BUILD)/libnfxcli.a
 
+# Extra libraries of the tools in scripts/tools/.
+TOOL_LDLIBS_nfgrep-test = -lpcap
+TOOL_LDLIBS_ndpi-driver = -lndpi -lpcap -lgcrypt
+
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 

@@ -41,7 +41,9 @@
 
 static unsigned int frame_size = 1024;
 module_param(frame_size, uint, 0444);
-MODULE_PARM_DESC(frame_size, "bytes per frame including its 16-byte header, 256..65536, multiple of 16 (default 1024)");
+MODULE_PARM_DESC(
+	frame_size,
+	"bytes per frame including its 16-byte header, 256..65536, multiple of 16 (default 1024)");
 
 static unsigned int frame_nr = 4096;
 module_param(frame_nr, uint, 0444);
@@ -295,8 +297,8 @@ static int __init nlmmap_init(void)
 {
 	BUILD_BUG_ON(sizeof(struct nfx_nlmmap_hdr) != NFX_NLMMAP_HDRLEN);
 	BUILD_BUG_ON(NFX_NLMMAP_HDRLEN % NLMSG_ALIGNTO);
-	if (frame_size < 256 || frame_size > 65536 || frame_size % 16 ||
-	    frame_nr < 16 || frame_nr > 1048576) {
+	if (frame_size < 256 || frame_size > 65536 || frame_size % 16 || frame_nr < 16 ||
+	    frame_nr > 1048576) {
 		pr_err("frame_size %u / frame_nr %u out of range\n", frame_size, frame_nr);
 		return -EINVAL;
 	}

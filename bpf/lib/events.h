@@ -74,8 +74,7 @@ static __always_inline __u64 nfx_event_wakeup(void *ring, const struct nfx_event
 
 	if (conf->wakeup_every && emitted % conf->wakeup_every == 0)
 		goto wake;
-	if (!conf->wakeup_bytes ||
-	    bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < conf->wakeup_bytes)
+	if (!conf->wakeup_bytes || bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) < conf->wakeup_bytes)
 		return BPF_RB_NO_WAKEUP;
 	prod = bpf_ringbuf_query(ring, BPF_RB_PROD_POS);
 	if (prod - cnt->c[NFX_EVS_WAKE_POS] < conf->wakeup_bytes)
@@ -88,8 +87,8 @@ wake:
 
 /* Fill a reserved record from flow e. */
 static __always_inline void nfx_event_fill(struct nfx_event *ev, const struct flow_entry *e,
-					   __u32 type, __u32 old_state, __u32 reason,
-					   __u32 ifindex, __u32 cpu, __u64 seq)
+					   __u32 type, __u32 old_state, __u32 reason, __u32 ifindex,
+					   __u32 cpu, __u64 seq)
 {
 	ev->type = type;
 	ev->source = NFX_EV_SRC_XDP;
@@ -120,8 +119,8 @@ static __always_inline void nfx_event_fill(struct nfx_event *ev, const struct fl
  * something happens to a flow, never for an established flow's packet.
  * Returns 0, or -1 when the event was not written (filtered or lost).
  */
-static __noinline int nfx_event_flow(const struct flow_entry *e, __u32 type,
-				     __u32 old_state, __u32 reason, __u32 ifindex)
+static __noinline int nfx_event_flow(const struct flow_entry *e, __u32 type, __u32 old_state,
+				     __u32 reason, __u32 ifindex)
 {
 	struct nfx_event_counters *cnt;
 	struct nfx_event_conf *conf;

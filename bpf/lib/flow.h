@@ -191,8 +191,8 @@ static __always_inline void flow_promote(struct flow_ctx *fc, const struct nfx_c
  * Events of a TCP state change; the connection ends (as far as the
  * datapath can tell) when it enters TIME_WAIT or CLOSE from a live state.
  */
-static __always_inline void flow_state_events(const struct flow_ctx *fc,
-					      const struct flow_entry *e, __u8 old_state)
+static __always_inline void flow_state_events(const struct flow_ctx *fc, const struct flow_entry *e,
+					      __u8 old_state)
 {
 	__u8 st = e->tcp_state;
 

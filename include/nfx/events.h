@@ -97,8 +97,8 @@ NFX_STATIC_ASSERT(sizeof(struct nfx_event_conf) == 16, "nfx_event_conf is 16 byt
 /* Default per-CPU ring size and wake-up sampling. */
 #define NFX_EVENT_RING_BYTES (256 * 1024)
 #define NFX_EVENT_WAKEUP_EVERY 256
-#define NFX_EVENT_TYPES_ALL ((1u << NFX_EV_NEW) | (1u << NFX_EV_STATE) | \
-			     (1u << NFX_EV_CLASSIFIED) | (1u << NFX_EV_END))
+#define NFX_EVENT_TYPES_ALL \
+	((1u << NFX_EV_NEW) | (1u << NFX_EV_STATE) | (1u << NFX_EV_CLASSIFIED) | (1u << NFX_EV_END))
 
 #ifndef __bpf__
 static const char *const nfx_event_type_names[NFX_EV_TYPE_MAX] = {

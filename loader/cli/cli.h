@@ -82,6 +82,7 @@ extern const struct cli_cmd cli_rules_cmds[];
 extern const struct cli_cmd cli_gc_cmds[];
 extern const struct cli_cmd cli_event_cmds[];
 extern const struct cli_cmd cli_nat_cmds[];
+extern const struct cli_cmd cli_nfgrep_cmds[];
 
 extern const struct cli_cmd *cli_current;
 

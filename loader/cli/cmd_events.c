@@ -52,12 +52,20 @@ static int filter_word(struct cli_ctx *ctx, struct ev_filter *f, int pos, const 
 		for (k = 1; k < NFX_EV_TYPE_MAX && strcasecmp(nfx_event_type_names[k], val); k++)
 			;
 		if (k == NFX_EV_TYPE_MAX)
-			return cli_usage(ctx, "filter word %d: '%s' is not an event type (new, state, classified, end, lost, sync)",
-					 pos + 1, val);
+			return cli_usage(
+				ctx,
+				"filter word %d: '%s' is not an event type (new, state, classified, end, lost, sync)",
+				pos + 1, val);
 		f->types |= 1u << k;
 	} else if (!strcmp(w, "proto")) {
-		static const struct { const char *n; int p; } names[] = {
-			{ "tcp", 6 }, { "udp", 17 }, { "icmp", 1 }, { "icmpv6", 58 },
+		static const struct {
+			const char *n;
+			int p;
+		} names[] = {
+			{ "tcp", 6 },
+			{ "udp", 17 },
+			{ "icmp", 1 },
+			{ "icmpv6", 58 },
 		};
 		for (k = 0; k < 4 && strcmp(names[k].n, val); k++)
 			;
@@ -67,12 +75,14 @@ static int filter_word(struct cli_ctx *ctx, struct ev_filter *f, int pos, const 
 		}
 		n = strtoul(val, &end, 10);
 		if (*end || !*val || n > 255)
-			return cli_usage(ctx, "filter word %d: '%s' is not a protocol", pos + 1, val);
+			return cli_usage(ctx, "filter word %d: '%s' is not a protocol", pos + 1,
+					 val);
 		f->proto = n;
 	} else if (!strcmp(w, "port")) {
 		n = strtoul(val, &end, 0);
 		if (*end || !*val || n > 65535)
-			return cli_usage(ctx, "filter word %d: '%s' is not a port number", pos + 1, val);
+			return cli_usage(ctx, "filter word %d: '%s' is not a port number", pos + 1,
+					 val);
 		f->port = n;
 	} else if (!strcmp(w, "host")) {
 		f->host_family = nfx_addr_parse(val, &f->host);
@@ -81,7 +91,8 @@ static int filter_word(struct cli_ctx *ctx, struct ev_filter *f, int pos, const 
 					 pos + 1, val);
 		f->has_host = true;
 	} else {
-		return cli_usage(ctx, "filter word %d: unknown '%s' (type, proto, host, port)", pos, w);
+		return cli_usage(ctx, "filter word %d: unknown '%s' (type, proto, host, port)", pos,
+				 w);
 	}
 	return 0;
 }
@@ -131,8 +142,8 @@ static bool filter_match(const struct ev_filter *f, const struct nfx_event *ev)
 		return false;
 	if (f->port >= 0 && ntohs(k->lo_port) != f->port && ntohs(k->hi_port) != f->port)
 		return false;
-	if (f->has_host && (k->family != f->host_family ||
-			    (memcmp(&k->lo_addr, &f->host, 16) && memcmp(&k->hi_addr, &f->host, 16))))
+	if (f->has_host && (k->family != f->host_family || (memcmp(&k->lo_addr, &f->host, 16) &&
+							    memcmp(&k->hi_addr, &f->host, 16))))
 		return false;
 	return true;
 }
@@ -146,8 +157,8 @@ static const char *state_name(const struct nfx_event *ev, __u8 st)
 	return flow_tcp_state_names[st];
 }
 
-static void print_json(const struct nfx_event *ev, const struct nfx_flow_view *v,
-		       const char *src, const char *dst, const char *ifname, bool pretty)
+static void print_json(const struct nfx_event *ev, const struct nfx_flow_view *v, const char *src,
+		       const char *dst, const char *ifname, bool pretty)
 {
 	struct json_writer *jw = jw_new(stdout, pretty);
 
@@ -176,8 +187,8 @@ static void print_json(const struct nfx_event *ev, const struct nfx_flow_view *v
 	if (ev->type == NFX_EV_STATE)
 		jw_kstr(jw, "old_state", ev->key.proto == 6 ? state_name(ev, ev->old_state) : "");
 	if (ev->type == NFX_EV_END)
-		jw_kstr(jw, "reason", ev->reason < NFX_EV_END_MAX ?
-			nfx_event_end_names[ev->reason] : "unknown");
+		jw_kstr(jw, "reason",
+			ev->reason < NFX_EV_END_MAX ? nfx_event_end_names[ev->reason] : "unknown");
 	jw_kbool(jw, "assured", ev->flags & FLOW_F_ASSURED);
 	jw_ku64(jw, "app_id", ev->app_id);
 	jw_ku64(jw, "mark", ev->mark);
@@ -232,7 +243,8 @@ static int on_event(const struct nfx_event *ev, void *arg)
 			snprintf(extra, sizeof(extra), " from %s", state_name(ev, ev->old_state));
 		else if (ev->type == NFX_EV_END)
 			snprintf(extra, sizeof(extra), " %s pkts %llu/%llu bytes %llu/%llu",
-				 ev->reason < NFX_EV_END_MAX ? nfx_event_end_names[ev->reason] : "?",
+				 ev->reason < NFX_EV_END_MAX ? nfx_event_end_names[ev->reason] :
+							       "?",
 				 (unsigned long long)v.orig_packets,
 				 (unsigned long long)v.reply_packets,
 				 (unsigned long long)v.orig_bytes,
@@ -291,7 +303,9 @@ static int do_events(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 			goto out;
 		}
 		if (!links[0]) {
-			ret = cli_fail(ctx, "nfx is not attached to any link (use --kernel for conntrack events)");
+			ret = cli_fail(
+				ctx,
+				"nfx is not attached to any link (use --kernel for conntrack events)");
 			goto out;
 		}
 		if (nfx_link_open(links[0], ctx->pin_root, &link)) {
@@ -308,7 +322,8 @@ static int do_events(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	/* Lets tests and scripts start traffic only once we listen. */
 	if (ctx->verbose) {
 		static const char *const via[] = {
-			"per-CPU BPF rings", "kernel conntrack via ctnetlink recvmsg",
+			"per-CPU BPF rings",
+			"kernel conntrack via ctnetlink recvmsg",
 			"kernel conntrack via the nfx_nlmmap ring",
 		};
 
@@ -338,7 +353,8 @@ static int do_events(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	}
 	nfx_events_get_stats(evs, &st);
 	if (ctx->verbose)
-		fprintf(stderr, "nfx-loader: events: %llu shown, %llu delivered, %llu lost, %llu resyncs, %llu malformed\n",
+		fprintf(stderr,
+			"nfx-loader: events: %llu shown, %llu delivered, %llu lost, %llu resyncs, %llu malformed\n",
 			run.shown, (unsigned long long)st.delivered, (unsigned long long)st.lost,
 			(unsigned long long)st.resyncs, (unsigned long long)st.malformed);
 	/* --count not reached before --timeout: say so through the exit status. */
@@ -362,13 +378,14 @@ static const struct cli_opt events_opts[] = {
 	{ "timeout", 't', CLI_UINT, "SECONDS", "exit after SECONDS" },
 	{ "kernel", 'k', CLI_FLAG, NULL, "kernel conntrack events (ctnetlink) instead of nfx's" },
 	{ "rcvbuf", 0, CLI_UINT, "BYTES", "--kernel: socket buffer size (default 8 MiB)" },
-	{ "no-mmap", 0, CLI_FLAG, NULL, "--kernel: recvmsg() even when the nfx_nlmmap module is loaded" },
+	{ "no-mmap", 0, CLI_FLAG, NULL,
+	  "--kernel: recvmsg() even when the nfx_nlmmap module is loaded" },
 	{ NULL },
 };
 
 const struct cli_cmd cli_event_cmds[] = {
 	{ "events", "[IFNAME] [FILTER...]",
-	  "stream flow events; FILTER: type T, proto P, host ADDR, port N",
-	  events_opts, 0, -1, do_events },
+	  "stream flow events; FILTER: type T, proto P, host ADDR, port N", events_opts, 0, -1,
+	  do_events },
 	{ NULL },
 };

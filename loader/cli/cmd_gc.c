@@ -9,6 +9,8 @@
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "nfx/pred.h"
+#include "kct.h"
+#include "kct_pred.h"
 #include "cli.h"
 
 /*
@@ -61,6 +63,52 @@ static bool seen_table(__u32 *ids, int *n, int max, __u32 id)
 
 /* ---- flush ---- */
 
+/*
+ * flush --kernel: the kernel's own conntrack table, through the nfx_ct
+ * module when it is loaded (in-kernel walk), else ctnetlink dump + delete.
+ */
+static int flush_kernel(struct cli_ctx *ctx, bool dry, bool all, int argc, char **argv)
+{
+	struct nfx_kct_pred pred;
+	struct nfx_kct_result r = {};
+	const char *path;
+	char err[256];
+
+	if (nfx_kct_pred_parse(argc, argv, &pred, err, sizeof(err)))
+		return cli_usage(ctx, "%s", err);
+	if (!argc && !all)
+		return cli_usage(ctx, "an empty predicate removes every connection: give --all to mean it");
+	if (nfx_kct_flush(&pred, dry, &r)) {
+		const char *km = nfx_kct_errmsg();
+
+		return cli_fail(ctx, "kernel conntrack: %s", *km ? km : strerror(errno));
+	}
+	path = r.path == NFX_KCT_PATH_MODULE ? "nfx_ct module (in-kernel walk)" :
+	       r.path == NFX_KCT_PATH_CTNETLINK_FILTER ?
+						"ctnetlink filtered flush (in-kernel, by mark)" :
+						"ctnetlink dump + delete (nfx_ct module not loaded)";
+	if (ctx->json) {
+		struct json_writer *jw = cli_json(ctx);
+
+		jw_obj_start(jw);
+		jw_kstr(jw, "table", "kernel");
+		jw_kstr(jw, "path", r.path == NFX_KCT_PATH_MODULE ? "module" :
+				    r.path == NFX_KCT_PATH_CTNETLINK_FILTER ? "ctnetlink-filter" :
+									      "ctnetlink");
+		jw_kbool(jw, "dry_run", dry);
+		jw_ku64(jw, "examined", r.examined);
+		jw_ku64(jw, dry ? "matched" : "removed", r.removed);
+		jw_kdouble(jw, "elapsed_ms", r.elapsed_ns / 1e6);
+		jw_obj_end(jw);
+		jw_free(jw);
+	} else {
+		printf("kernel conntrack: examined %llu, %s %llu in %.3f ms via %s\n",
+		       (unsigned long long)r.examined, dry ? "would remove" : "removed",
+		       (unsigned long long)r.removed, r.elapsed_ns / 1e6, path);
+	}
+	return CLI_EXIT_OK;
+}
+
 static int do_flush(struct cli_ctx *ctx, const struct cli_vals *v, int argc, char **argv)
 {
 	bool dry = cli_flag(cli_current, v, "dry-run");
@@ -71,6 +119,8 @@ static int do_flush(struct cli_ctx *ctx, const struct cli_vals *v, int argc, cha
 	__u32 ids[64];
 	int nids = 0, i, ret = 0;
 
+	if (cli_flag(cli_current, v, "kernel"))
+		return flush_kernel(ctx, dry, all, argc, argv);
 	if (targets_get(ctx, &argc, &argv, &t))
 		return CLI_EXIT_FAIL;
 	if (nfx_pred_parse(argc, argv, &pred)) {
@@ -373,6 +423,8 @@ static int do_gc(struct cli_ctx *ctx, const struct cli_vals *v, int argc, char *
 static const struct cli_opt flush_opts[] = {
 	{ "dry-run", 'd', CLI_FLAG, NULL, "count the matching flows, remove nothing" },
 	{ "all", 'a', CLI_FLAG, NULL, "allow an empty predicate (remove every flow)" },
+	{ "kernel", 'k', CLI_FLAG, NULL,
+	  "flush the kernel's conntrack table instead (nfx_ct module if loaded, else ctnetlink)" },
 	{ NULL },
 };
 

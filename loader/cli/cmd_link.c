@@ -8,6 +8,7 @@
 #include "nfx/events.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
+#include "kct.h"
 #include "cli.h"
 
 static const char *const mode_choices[] = { "auto", "native", "generic", NULL };
@@ -218,6 +219,7 @@ static void json_link(struct json_writer *jw, const struct nfx_link_info *li,
 	}
 	jw_obj_end(jw);
 	json_link_events(jw, lev);
+	jw_kstr(jw, "kernel_ct_path", nfx_kct_available() ? "module" : "ctnetlink");
 	jw_obj_end(jw);
 }
 
@@ -262,7 +264,8 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		} else {
 			static struct link_events lev;
 
-			lev.ncpus = nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
+			lev.ncpus =
+				nfx_link_event_stats(link, lev.tot, lev.cpu, NFX_EVENT_CPUS_MAX);
 			if (jw) {
 				json_link(jw, &li, c, as, un, &g, &lev);
 			} else {
@@ -276,6 +279,10 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 	if (jw) {
 		jw_arr_end(jw);
 		jw_free(jw);
+	} else {
+		printf("kernel conntrack: %s\n", nfx_kct_available() ?
+		       "nfx_ct module loaded (in-kernel flush and GC policy)" :
+		       "nfx_ct module not loaded (flush --kernel uses ctnetlink)");
 	}
 	nfx_links_free(names);
 	return ret;
@@ -301,7 +308,8 @@ static const struct cli_opt attach_opts[] = {
 	{ "replace", 'r', CLI_FLAG, NULL, "replace an nfx already attached to the link" },
 	{ "zone", 'z', CLI_UINT, "ZONE", "conntrack zone of this link's flows (0..65535)" },
 	{ "no-ct-adopt", 0, CLI_FLAG, NULL, "never adopt flows from kernel conntrack on a miss" },
-	{ "event-ring", 0, CLI_UINT, "BYTES", "per-CPU event ring size, a power of 2 (default 256 KiB)" },
+	{ "event-ring", 0, CLI_UINT, "BYTES",
+	  "per-CPU event ring size, a power of 2 (default 256 KiB)" },
 	{ NULL },
 };
 

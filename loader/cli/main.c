@@ -26,6 +26,7 @@ static const struct cli_cmd *const cmd_tables[] = {
 	cli_gc_cmds,
 	cli_event_cmds,
 	cli_nat_cmds,
+	cli_nfgrep_cmds,
 };
 
 int cli_fail(struct cli_ctx *ctx, const char *fmt, ...)

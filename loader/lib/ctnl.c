@@ -91,7 +91,6 @@ static void ct_track_state(struct nfx_ct_listener *ct, struct nfx_event *ev)
 struct ct_tuple {
 	int family;
 	union nfx_addr src, dst;
-	bool has_src, has_dst, has_proto;
 	__u8 proto;
 	__be16 sport, dport;
 	__u16 zone;
@@ -184,14 +183,10 @@ static const enum mnl_attr_data_type ip_types[16] = {
 	[CTA_IP_V6_DST] = MNL_TYPE_BINARY,
 };
 static const enum mnl_attr_data_type proto_types[16] = {
-	[CTA_PROTO_NUM] = MNL_TYPE_U8,
-	[CTA_PROTO_SRC_PORT] = MNL_TYPE_U16,
-	[CTA_PROTO_DST_PORT] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMP_ID] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMP_TYPE] = MNL_TYPE_U8,
-	[CTA_PROTO_ICMP_CODE] = MNL_TYPE_U8,
-	[CTA_PROTO_ICMPV6_ID] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMPV6_TYPE] = MNL_TYPE_U8,
+	[CTA_PROTO_NUM] = MNL_TYPE_U8,	       [CTA_PROTO_SRC_PORT] = MNL_TYPE_U16,
+	[CTA_PROTO_DST_PORT] = MNL_TYPE_U16,   [CTA_PROTO_ICMP_ID] = MNL_TYPE_U16,
+	[CTA_PROTO_ICMP_TYPE] = MNL_TYPE_U8,   [CTA_PROTO_ICMP_CODE] = MNL_TYPE_U8,
+	[CTA_PROTO_ICMPV6_ID] = MNL_TYPE_U16,  [CTA_PROTO_ICMPV6_TYPE] = MNL_TYPE_U8,
 	[CTA_PROTO_ICMPV6_CODE] = MNL_TYPE_U8,
 };
 static const enum mnl_attr_data_type protoinfo_types[16] = {
@@ -604,15 +599,16 @@ static int nlmmap_open(struct nfx_ct_listener *ct)
 		if (errno == ENOENT || errno == ENODEV || errno == ENXIO)
 			return 0;
 		return nfx_err(-errno, "%s: %s%s", NFX_NLMMAP_DEV, strerror(errno),
-			       errno == EBUSY ? " (another reader has the ring; use --no-mmap)" : "");
+			       errno == EBUSY ? " (another reader has the ring; use --no-mmap)" :
+						"");
 	}
-	if (ioctl(ct->mm_fd, NFX_NLMMAP_INFO, &ct->info) ||
-	    ioctl(ct->mm_fd, NFX_NLMMAP_STATS, &st))
+	if (ioctl(ct->mm_fd, NFX_NLMMAP_INFO, &ct->info) || ioctl(ct->mm_fd, NFX_NLMMAP_STATS, &st))
 		return nfx_err(-errno, "%s: %s", NFX_NLMMAP_DEV, strerror(errno));
 	if (ct->info.frame_size <= NFX_NLMMAP_HDRLEN || ct->info.frame_nr == 0 ||
 	    (__u64)ct->info.frame_size * ct->info.frame_nr > ct->info.ring_bytes)
 		return nfx_err(-EPROTO, "%s: inconsistent ring geometry", NFX_NLMMAP_DEV);
-	ct->ring = mmap(NULL, ct->info.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ct->mm_fd, 0);
+	ct->ring =
+		mmap(NULL, ct->info.ring_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, ct->mm_fd, 0);
 	if (ct->ring == MAP_FAILED) {
 		ct->ring = NULL;
 		return nfx_err(-errno, "%s: mmap: %s", NFX_NLMMAP_DEV, strerror(errno));
@@ -653,10 +649,14 @@ int nfx_ct_listener_open(struct nfx_events *evs, __u32 rcvbuf, bool no_mmap,
 			      strerror(ct->buf ? errno : ENOMEM));
 		goto fail;
 	}
-	if (mnl_socket_bind(ct->nl, NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE |
-			    NF_NETLINK_CONNTRACK_DESTROY, MNL_SOCKET_AUTOPID) < 0) {
-		err = nfx_err(-errno, "cannot join the conntrack event groups: %s (is nf_conntrack_netlink available?)",
-			      strerror(errno));
+	if (mnl_socket_bind(ct->nl,
+			    NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE |
+				    NF_NETLINK_CONNTRACK_DESTROY,
+			    MNL_SOCKET_AUTOPID) < 0) {
+		err = nfx_err(
+			-errno,
+			"cannot join the conntrack event groups: %s (is nf_conntrack_netlink available?)",
+			strerror(errno));
 		goto fail;
 	}
 	fd = mnl_socket_get_fd(ct->nl);
@@ -709,8 +709,9 @@ static int nlmmap_poll(struct nfx_ct_listener *ct, int wait_ms)
 	if (r < 0)
 		return errno == EINTR ? 0 : -errno;
 	for (;;) {
-		struct nfx_nlmmap_hdr *h = (struct nfx_nlmmap_hdr *)
-			((char *)ct->ring + (size_t)ct->mm_head * ct->info.frame_size);
+		struct nfx_nlmmap_hdr *h =
+			(struct nfx_nlmmap_hdr *)((char *)ct->ring +
+						  (size_t)ct->mm_head * ct->info.frame_size);
 		__u32 len;
 
 		if (__atomic_load_n(&h->status, __ATOMIC_ACQUIRE) != NFX_NLMMAP_VALID)

@@ -72,9 +72,10 @@ static int lock_rings(struct nfx_events *evs, __u32 map_id)
 	if (evs->lock_fd < 0)
 		return nfx_err(-errno, "cannot open %s: %s", path, strerror(errno));
 	if (flock(evs->lock_fd, LOCK_EX | LOCK_NB))
-		return nfx_err(errno == EWOULDBLOCK ? -EBUSY : -errno,
-			       "another process is reading these event rings (lock %s); a ring has one consumer",
-			       path);
+		return nfx_err(
+			errno == EWOULDBLOCK ? -EBUSY : -errno,
+			"another process is reading these event rings (lock %s); a ring has one consumer",
+			path);
 	return 0;
 }
 
@@ -101,7 +102,8 @@ int nfx_events_rings_create(int rings_fd, int conf_fd, const struct nfx_event_co
 			conf.ring_bytes = NFX_EVENT_RING_BYTES;
 	}
 	if (!is_pow2(conf.ring_bytes) || conf.ring_bytes < (__u32)page)
-		return nfx_err(-EINVAL, "event ring size %u: must be a power of 2 and at least %ld bytes",
+		return nfx_err(-EINVAL,
+			       "event ring size %u: must be a power of 2 and at least %ld bytes",
 			       conf.ring_bytes, page);
 	/* Wake the reader once a ring is a quarter full, whatever the sampling. */
 	if (!conf.wakeup_bytes)
@@ -113,8 +115,8 @@ int nfx_events_rings_create(int rings_fd, int conf_fd, const struct nfx_event_co
 	for (i = 0; i < ncpus; i++) {
 		__u32 key = i;
 
-		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "nfx_event_ring", 0, 0,
-				    conf.ring_bytes, NULL);
+		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "nfx_event_ring", 0, 0, conf.ring_bytes,
+				    NULL);
 		if (fd < 0)
 			return nfx_err(-errno, "cannot create event ring for CPU %d: %s", i,
 				       strerror(errno));
@@ -278,7 +280,8 @@ static int open_rings(struct nfx_events *evs, int rings_fd)
 		/* ring_buffer keeps its own mapping; the fd is not needed after. */
 		close(fd);
 		if (err)
-			return nfx_err(err, "cannot map event ring of CPU %u: %s", i, strerror(-err));
+			return nfx_err(err, "cannot map event ring of CPU %u: %s", i,
+				       strerror(-err));
 		evs->nrings++;
 	}
 	if (!evs->nrings)
@@ -408,8 +411,9 @@ int nfx_events_get_stats(struct nfx_events *evs, struct nfx_events_stats *st)
 {
 	*st = evs->st;
 	st->rings = evs->ct ? 0 : evs->nrings;
-	st->transport = !evs->ct ? NFX_EVT_RINGS :
-			nfx_ct_listener_mmap(evs->ct) ? NFX_EVT_NLMMAP : NFX_EVT_NETLINK;
+	st->transport = !evs->ct		      ? NFX_EVT_RINGS :
+			nfx_ct_listener_mmap(evs->ct) ? NFX_EVT_NLMMAP :
+							NFX_EVT_NETLINK;
 	return 0;
 }
 
@@ -428,8 +432,7 @@ void nfx_events_note(struct nfx_events *evs, int what, __u64 n)
 	}
 }
 
-int nfx_link_event_stats(struct nfx_link *link, __u64 *totals,
-			 __u64 *per_cpu, int max_cpus)
+int nfx_link_event_stats(struct nfx_link *link, __u64 *totals, __u64 *per_cpu, int max_cpus)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	int fd = nfx_link_map_fd(link, "nfx_event_stats");

@@ -30,6 +30,7 @@
 
 #include "nfx/consts.h"
 #include "nfx/events.h"
+#include "nfx/nfgc.h"
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "internal.h"
@@ -499,6 +500,9 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 		goto out;
 	}
 	err = fill_link_conf(skel, ifindex, &o);
+	if (!err)
+		err = nfg_matcher_install(bpf_map__fd(skel->maps.nfx_nfg_jmp),
+					  bpf_program__fd(skel->progs.nfx_nfgrep));
 	if (!err && !shared)
 		err = fill_config(skel, &o);
 	if (!err && !shared)

@@ -9,6 +9,9 @@
  *   shared          one BPF ring buffer for all CPUs, adaptive wake-ups
  *   shared-sampled  one ring, nfx's sampled wake-ups (isolates the lock)
  *   percpu-libnfx   percpu, read through libnfx's events API (its cost)
+ *   nlmmap          conntrack events from kmod nfx_nlmmap's mapped ring (the
+ *                   module must be loaded; works on the initial namespace,
+ *                   so meant for the VM)
  * The first three share one consumer loop (libbpf ring_buffer, a counting
  * callback, a 50 ms drain timer), so only the rings differ.
  *   ctnetlink       kernel conntrack events over recvmsg (libnfx --kernel
@@ -42,10 +45,10 @@
 #define PERCPU_RING_BYTES (1u << 20)	/* x2 CPUs = the shared ring's 2 MiB */
 #define TEST_RUN_REPEAT 20000
 
-enum mode { M_PERCPU, M_SHARED, M_SHARED_SAMPLED, M_CTNETLINK, M_PERCPU_LIBNFX, M_MAX };
+enum mode { M_PERCPU, M_SHARED, M_SHARED_SAMPLED, M_CTNETLINK, M_PERCPU_LIBNFX, M_NLMMAP, M_MAX };
 
 static const char *const mode_names[] = {
-	"percpu", "shared", "shared-sampled", "ctnetlink", "percpu-libnfx",
+	"percpu", "shared", "shared-sampled", "ctnetlink", "percpu-libnfx", "nlmmap",
 };
 
 struct bench {
@@ -79,8 +82,12 @@ static void *bpf_producer(void *arg)
 	struct producer *p = arg;
 	struct bench *b = p->b;
 	unsigned char pkt[64] = { [12] = 0x08 };	/* any frame: the program ignores it */
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = pkt, .data_size_in = sizeof(pkt),
-		    .repeat = TEST_RUN_REPEAT);
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = pkt,
+		.data_size_in = sizeof(pkt),
+		.repeat = TEST_RUN_REPEAT,
+	};
 	int fd = bpf_program__fd(b->skel->progs.nfx_bench_events);
 
 	pin(p->cpu);
@@ -225,7 +232,8 @@ static void *consumer(void *arg)
 			close(fd);
 		}
 	} else {
-		if (b->mode == M_CTNETLINK)
+		eo.no_mmap = b->mode == M_CTNETLINK;
+		if (b->mode == M_CTNETLINK || b->mode == M_NLMMAP)
 			eo.kernel = true;
 		else
 			eo.rings_fd = bpf_map__fd(b->skel->maps.nfx_event_rings);
@@ -313,7 +321,8 @@ int main(int argc, char **argv)
 	__u64 t0, t1;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
+		fprintf(stderr,
+			"usage: bench_events percpu|shared|shared-sampled|ctnetlink|percpu-libnfx PRODUCERS SECONDS\n");
 		return 2;
 	}
 	for (m = 0; m < M_MAX && strcmp(argv[1], mode_names[m]); m++)
@@ -326,10 +335,17 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	libbpf_set_print(NULL);
-	if (b.mode == M_CTNETLINK) {
+	if (b.mode == M_NLMMAP) {
+		if (access("/dev/nfx_nlmmap", F_OK)) {
+			fprintf(stderr,
+				"bench_events: nlmmap: the nfx_nlmmap module is not loaded\n");
+			return 4;
+		}
+	} else if (b.mode == M_CTNETLINK) {
 		/* Private conntrack table: nothing else's events, nothing left behind. */
 		if (unshare(CLONE_NEWNET)) {
-			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+			fprintf(stderr, "bench_events: unshare(CLONE_NEWNET): %s\n",
+				strerror(errno));
 			return 1;
 		}
 	} else if (setup_bpf(&b)) {
@@ -343,7 +359,9 @@ int main(int argc, char **argv)
 		int off = getenv("BENCH_CPU_OFFSET") ? atoi(getenv("BENCH_CPU_OFFSET")) : 0;
 
 		prod[i] = (struct producer){ .b = &b, .cpu = (i + off) % ncpus, .idx = i };
-		pthread_create(&pt[i], NULL, b.mode == M_CTNETLINK ? ct_producer : bpf_producer,
+		pthread_create(&pt[i], NULL,
+			       b.mode == M_CTNETLINK || b.mode == M_NLMMAP ? ct_producer :
+									     bpf_producer,
 			       &prod[i]);
 	}
 	usleep((useconds_t)(secs * 1e6));
@@ -358,7 +376,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_events: %s\n", strerror(-b.err));
 		return 1;
 	}
-	if (b.mode != M_CTNETLINK) {
+	if (b.mode != M_CTNETLINK && b.mode != M_NLMMAP) {
 		b.produced = bpf_counter(&b, NFX_EVS_SEQ);
 		b.lost = bpf_counter(&b, NFX_EVS_DROPPED);
 	}

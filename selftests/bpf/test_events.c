@@ -107,7 +107,12 @@ static int run_pkt(const struct pkt_spec *s)
 {
 	static uint8_t buf[256];
 	size_t len = pkt_build(s, buf, sizeof(buf));
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = len, .repeat = 1);
+	struct bpf_test_run_opts o = {
+		.sz = sizeof(o),
+		.data_in = buf,
+		.data_size_in = len,
+		.repeat = 1,
+	};
 	int err = bpf_prog_test_run_opts(bpf_program__fd(fx.skel->progs.nfx_xdp), &o);
 
 	return err ? -errno : (int)o.retval;
@@ -233,21 +238,22 @@ TEST(tcp_lifecycle)
 		int from_client;
 		uint8_t flags;
 	} steps[] = {
-		{ 1, PKT_SYN }, { 0, PKT_SYN | PKT_ACK }, { 1, PKT_ACK },
-		{ 1, PKT_FIN | PKT_ACK }, { 0, PKT_ACK }, { 0, PKT_FIN | PKT_ACK },
-		{ 1, PKT_ACK },
+		{ 1, PKT_SYN }, { 0, PKT_SYN | PKT_ACK }, { 1, PKT_ACK }, { 1, PKT_FIN | PKT_ACK },
+		{ 0, PKT_ACK }, { 0, PKT_FIN | PKT_ACK }, { 1, PKT_ACK },
 	};
 	static const __u8 want_states[] = {
-		FLOW_TCP_SYN_RECV, FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
-		FLOW_TCP_CLOSE_WAIT, FLOW_TCP_LAST_ACK, FLOW_TCP_TIME_WAIT,
+		FLOW_TCP_SYN_RECV,   FLOW_TCP_ESTABLISHED, FLOW_TCP_FIN_WAIT,
+		FLOW_TCP_CLOSE_WAIT, FLOW_TCP_LAST_ACK,	   FLOW_TCP_TIME_WAIT,
 	};
 	size_t i;
 	int k = 0;
 
 	SETUP(30);
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-		struct pkt_spec c = PKT_TCP4("192.0.2.1", 40000, "198.51.100.1", 80, steps[i].flags);
-		struct pkt_spec s = PKT_TCP4("198.51.100.1", 80, "192.0.2.1", 40000, steps[i].flags);
+		struct pkt_spec c =
+			PKT_TCP4("192.0.2.1", 40000, "198.51.100.1", 80, steps[i].flags);
+		struct pkt_spec s =
+			PKT_TCP4("198.51.100.1", 80, "192.0.2.1", 40000, steps[i].flags);
 
 		ASSERT_EQ(run_pkt(steps[i].from_client ? &c : &s), NFX_XDP_PASS, "run");
 	}
@@ -288,7 +294,8 @@ TEST(tcp_reset_and_udp_expiry)
 	ASSERT_EQ(fx.seen[0].type, NFX_EV_NEW, "new");
 	ASSERT_EQ(fx.seen[1].type, NFX_EV_END, "end");
 	ASSERT_EQ(fx.seen[1].reason, NFX_EV_END_EXPIRED, "expired");
-	ASSERT_EQ(fx.seen[1].packets[0] + fx.seen[1].packets[1], 1, "final counters of the old flow");
+	ASSERT_EQ(fx.seen[1].packets[0] + fx.seen[1].packets[1], 1,
+		  "final counters of the old flow");
 	ASSERT_EQ(fx.seen[1].key.family, NFX_AF_INET6, "v6 key");
 	ASSERT_EQ(fx.seen[2].type, NFX_EV_NEW, "flow starts afresh");
 }

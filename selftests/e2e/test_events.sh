@@ -82,11 +82,18 @@ table inet nfxevt {
 	}
 }
 EOF
-events_bg kern -j events --kernel --filter "port 8081" --timeout 4
+modprobe nf_conntrack_netlink 2>/dev/null	# a module on distribution kernels
+events_bg kern -j events --kernel --filter "port 8081" --timeout 120
 kern_pid=$!
 tcp_once 8081
 # The entry would linger in TIME_WAIT: destroy it to see the end event.
 in_r conntrack -D -p tcp --dport 8081 >/dev/null 2>&1
+# Events are printed as they arrive; stop the reader once the last is due.
+for _ in $(seq 100); do
+	grep -q '"type":"end"' $out.kern 2>/dev/null && break
+	sleep 0.1
+done
+kill -TERM $kern_pid
 wait $kern_pid
 types=$(jq -r .type $out.kern | sort -u | tr '\n' ' ')
 t_eq "--kernel saw new, updates and the destroy" "$types" "end new state "

@@ -133,8 +133,9 @@ TEST(events_parsed_from_kernel)
 
 TEST(overrun_reported_and_resynced)
 {
-	struct nfx_events_opts eo = { .sz = sizeof(eo), .kernel = true, .cb = count,
-				      .rcvbuf = 1 };	/* the kernel's minimum */
+	struct nfx_events_opts eo = {
+		.sz = sizeof(eo), .kernel = true, .cb = count, .rcvbuf = 1
+	}; /* the kernel's minimum */
 	struct nfx_events *evs;
 	struct nfx_events_stats st;
 	struct seen s = {};

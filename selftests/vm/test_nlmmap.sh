@@ -42,7 +42,7 @@ mk() {	# mk FIRST COUNT: UDP entries 10.99.0.FIRST.. -> 192.0.2.2:4242
 	done
 }
 
-reader --timeout 4
+reader --count 40 --timeout 90
 t_check "reader uses the mapped ring" grep -q "nfx_nlmmap ring" $out.err
 mk 0 20
 conntrack -D -p udp --dport 4242 >/dev/null 2>&1
@@ -52,8 +52,9 @@ t_eq "20 end events" "$(grep -c '"type":"end"' $out.ev)" 20
 t_check "a second reader of the ring is refused" \
 	bash -c "exec 3<>/dev/nfx_nlmmap; ! $NFX_LOADER events --kernel --timeout 1 2>/dev/null"
 
-# overrun: a stopped reader, 200 events into 64 frames
-reader --timeout 6
+# overrun: a stopped reader, 200 events into 64 frames; then 64 new,
+# one lost record (136) and the 200 entries of the resync dump
+reader --timeout 40
 kill -STOP $ev_pid
 mk 1000 200
 kill -CONT $ev_pid
