@@ -105,8 +105,4 @@ int nfx_xdp_rules(struct xdp_md *ctx)
 	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fc.e, fc.dir));
 }
 
-struct nfx_rules_progs_def nfx_rules_progs SEC(".maps") = {
-	.values = { [0] = (void *)&nfx_xdp_rules },
-};
-
 char LICENSE[] SEC("license") = "GPL";

@@ -546,14 +546,16 @@ static __always_inline int nfx_rules_apply(struct nfx_rule_scratch *sc, __u32 sl
 	return XDP_PASS;
 }
 
-/* The classifier program (nfx_xdp_rules), defined with the pipeline. */
-struct nfx_rules_progs_def {
+/*
+ * Slot 0: the classifier program (nfx_xdp_rules), put there by libnfx at
+ * attach (nfx_rules_prog_install) so every program still loads alone.
+ */
+struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, 1);
 	__uint(key_size, sizeof(__u32));
-	__array(values, int(struct xdp_md *));
-};
-extern struct nfx_rules_progs_def nfx_rules_progs;
+	__uint(value_size, sizeof(__u32));
+} nfx_rules_progs SEC(".maps");
 
 /*
  * The stage's fast path, a function of its own (not inlined) so that its

@@ -109,12 +109,33 @@ fail:
 		       nfx_errmsg());
 }
 
+int nfx_rules_prog_install(struct bpf_object *obj)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, "nfx_xdp_rules");
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "nfx_rules_progs");
+	__u32 zero = 0;
+	int fd;
+
+	if (!p || !m)
+		return nfx_err(-ENOENT, "rules: no classifier program in the object");
+	fd = bpf_program__fd(p);
+	if (fd < 0)
+		return 0; /* not loaded: packets go unclassified, as with no rules */
+	if (bpf_map_update_elem(bpf_map__fd(m), &zero, &fd, BPF_ANY))
+		return nfx_err(-errno, "rules: installing the classifier program: %s",
+			       strerror(errno));
+	return 0;
+}
+
 int nfx_rules_open_obj(struct bpf_object *obj, struct nfx_rules **out)
 {
 	struct nfx_rules *r = NULL;
 	struct bpf_map *m;
 	int i, err;
 
+	err = nfx_rules_prog_install(obj);
+	if (err)
+		return err;
 	err = rules_alloc(&r);
 	if (err || !r)
 		return err ? err : -ENOMEM;

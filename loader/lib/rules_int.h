@@ -13,6 +13,14 @@ int nfx_rules_parse_line(const char *name, int lineno, const char *line, size_t 
 int nfx_rules_app_lookup(const char *name, __u32 *id);
 const char *nfx_rules_app_name(__u32 id);
 
+/*
+ * Put the classifier program (nfx_xdp_rules) in the pipeline's tail-call
+ * slot (nfx_rules_progs). Done at run time, not by a static initialiser,
+ * so each program of the object can still be loaded on its own.
+ */
+struct bpf_object;
+int nfx_rules_prog_install(struct bpf_object *obj);
+
 /* Reference matcher: a packet's fields, and a linear first-match scan. */
 struct nfx_rule_pkt {
 	__u8 family;
