@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> cluster ownership ->
- * NAT (post) -> nfgrep -> verdict.
+ * rules -> NAT (post) -> nfgrep -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -11,6 +11,7 @@
 #include "lib/stats.h"
 #include "lib/flow.h"
 #include "lib/nat.h"
+#include "lib/rules.h"
 #include "lib/nfgrep.h"
 #include "lib/cluster.h"
 
@@ -69,13 +70,44 @@ int nfx_xdp(struct xdp_md *ctx)
 		return XDP_DROP;
 	if (res == NFX_PARSE_L4)
 		fe = nfx_flow_sub(ctx, pkt, lc->zone, &fc);
-	/* A flow another cluster node owns is dropped before it is forwarded. */
+	/* A flow another cluster node owns is dropped before anything else decides. */
 	if (nfx_cluster_stage(ctx, pkt, fe) == XDP_DROP)
 		return XDP_DROP;
+	if (res == NFX_PARSE_L4) {
+		res = nfx_rules_fast(pkt, fe, fc.dir, fc.assured_tier ? 2 : 1, fc.hash);
+		if (res == XDP_DROP)
+			return XDP_DROP;
+		/*
+		 * Verdict not cached: the classifier program takes over and
+		 * finishes the pipeline (NAT post, nfgrep) itself. If the tail
+		 * call fails the packet goes on unclassified, as with no rules.
+		 */
+		if (res == NFX_RULES_CLASSIFY)
+			bpf_tail_call(ctx, &nfx_rules_progs, 0);
+	}
 	/* keep last: it may leave by tail call, returning the verdict given */
 	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fe, fc.dir));
 }
 
 NFX_NFGREP_PROGRAM(nfx_pkt_slot)
+
+/*
+ * Rule classifier, tail-called on a verdict cache miss; it runs the rest
+ * of the pipeline (NAT post, nfgrep) for the packets it passes.
+ */
+SEC("xdp")
+int nfx_xdp_rules(struct xdp_md *ctx)
+{
+	struct flow_ctx fc = {};
+	struct nfx_pkt *pkt;
+	__u32 zero = 0;
+
+	if (nfx_rules_classify(ctx, &fc.e, &fc.dir) == XDP_DROP)
+		return XDP_DROP;
+	pkt = bpf_map_lookup_elem(&nfx_pkt_slot, &zero);
+	if (!pkt)
+		return XDP_PASS;
+	return nfx_nfgrep_stage(ctx, pkt, &fc, nfx_nat_post(ctx, pkt, fc.e, fc.dir));
+}
 
 char LICENSE[] SEC("license") = "GPL";

@@ -198,6 +198,77 @@ int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev);
 typedef int (*nfx_ct_walk_cb)(const struct nfx_event *ev, int res, void *ctx);
 int nfx_ct_walk(const void *buf, size_t len, nfx_ct_walk_cb cb, void *ctx);
 
+
+/*
+ * Rules: an ordered ruleset, first match wins (see nfx-rules(5)).
+ *
+ *	struct nfx_rules *r;
+ *	struct nfx_rules_commit_info ci;
+ *
+ *	if (nfx_rules_open(link, &r) < 0 ||
+ *	    nfx_rules_begin(r, NFX_RULES_REPLACE) < 0 ||
+ *	    nfx_rules_add_text(r, "ip saddr 10.0.0.0/8 tcp dport 22 drop", NULL) < 0 ||
+ *	    nfx_rules_commit(r, &ci) < 0)
+ *		errx(1, "%s", nfx_errmsg());
+ *
+ * A batch is built in memory; nfx_rules_commit() compiles it into fresh
+ * maps and switches to it with one map update (no packet sees a mix of
+ * two sets). A batch that only deletes rules is applied in place, one
+ * bit per rule. A failed call leaves the datapath unchanged.
+ */
+struct nfx_rules;
+struct nfx_rule;
+
+/* Open the classifier of the namespace the link belongs to. */
+int nfx_rules_open(struct nfx_link *link, struct nfx_rules **out);
+/* Same from a loaded bpf_object holding the nfx_xdp maps (tests, tools). */
+struct bpf_object;
+int nfx_rules_open_obj(struct bpf_object *obj, struct nfx_rules **out);
+void nfx_rules_close(struct nfx_rules *r);
+
+#define NFX_RULES_REPLACE (1u << 0)	/* start from an empty set, not the current one */
+int nfx_rules_begin(struct nfx_rules *r, unsigned int flags);
+/* Append a parsed rule; *handle (may be NULL) gets its stable id. */
+int nfx_rules_add(struct nfx_rules *r, const struct nfx_rule *rule, __u32 *handle);
+/* Parse one rule line and append it. */
+int nfx_rules_add_text(struct nfx_rules *r, const char *line, __u32 *handle);
+/* Parse a whole file and append its rules; errors are "file:line:col: msg". */
+int nfx_rules_add_file(struct nfx_rules *r, const char *path);
+int nfx_rules_del(struct nfx_rules *r, __u32 handle);
+/* Drop the batch. */
+void nfx_rules_abort(struct nfx_rules *r);
+
+struct nfx_rules_commit_info {
+	__u32 rules;			/* rules in the committed set */
+	__u32 generation;
+	bool incremental;		/* applied in place (deletes only) */
+	__u64 parse_ns;			/* filled by nfx_rules_add_file callers */
+	__u64 build_ns;			/* compile + fill the new maps */
+	__u64 switch_ns;		/* the flip, one map update */
+	__u64 cleanup_ns;		/* RCU wait + release of the old set */
+	__u32 vectors, words, lpm_keys, exact_keys;
+	__u32 syscalls;			/* map update syscalls (batched) */
+};
+int nfx_rules_commit(struct nfx_rules *r, struct nfx_rules_commit_info *info);
+
+/* The committed set, in order. */
+typedef int (*nfx_rule_cb)(const struct nfx_rule *rule, void *ctx);
+int nfx_rules_foreach(struct nfx_rules *r, nfx_rule_cb cb, void *ctx);
+/* Counters of a rule, summed over CPUs. */
+int nfx_rules_counters(struct nfx_rules *r, __u32 handle, __u64 *packets, __u64 *bytes);
+/* Text of a rule in the file syntax. */
+int nfx_rule_format(const struct nfx_rule *rule, char *buf, size_t len);
+
+/*
+ * Parser alone (no maps): rules from a buffer, for tools and fuzzing.
+ * name is used in messages. Returns the number of rules or -errno; on
+ * error *rules is NULL and nfx_errmsg() is "name:line:col: message".
+ */
+int nfx_rules_parse(const char *name, const char *text, size_t len,
+		    struct nfx_rule **rules, size_t *count);
+/* Names for `app NAME` (nfgrep classes): "id name" lines; NULL clears. */
+int nfx_rules_set_app_names(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,6 +78,7 @@ const char *cli_fmt_bytes(char *buf, size_t len, unsigned long long v);
 /* Command tables, one per source file, joined in main.c. */
 extern const struct cli_cmd cli_link_cmds[];
 extern const struct cli_cmd cli_flow_cmds[];
+extern const struct cli_cmd cli_rules_cmds[];
 extern const struct cli_cmd cli_gc_cmds[];
 extern const struct cli_cmd cli_event_cmds[];
 extern const struct cli_cmd cli_nat_cmds[];

@@ -34,10 +34,11 @@
 #include "nfx/libnfx.h"
 #include "nfx/flush.h"
 #include "internal.h"
+#include "rules_int.h"
 #include "nfx_xdp.skel.h"
 
 #define NFX_PROG_PIN "nfx_xdp"
-#define NFX_MAX_MAPS 32
+#define NFX_MAX_MAPS 64
 
 struct nfx_link {
 	char ifname[IF_NAMESIZE];
@@ -503,6 +504,8 @@ int nfx_attach(const char *ifname, const struct nfx_attach_opts *opts)
 	if (!err)
 		err = nfg_matcher_install(bpf_map__fd(skel->maps.nfx_nfg_jmp),
 					  bpf_program__fd(skel->progs.nfx_nfgrep));
+	if (!err)
+		err = nfx_rules_prog_install(skel->obj);
 	if (!err && !shared)
 		err = fill_config(skel, &o);
 	if (!err && !shared)
