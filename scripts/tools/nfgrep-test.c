@@ -311,7 +311,7 @@ static int run_pcap(const char *path, int *mismatches, bool last)
 	}
 	flush_maps();
 	nflows = 0;
-	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+	while (pcap_next_ex(p, &h, &data) == 1) {
 		if (h->caplen != h->len)
 			continue;	/* truncated capture: nothing to match on */
 		r = run_packet(data, h->caplen);
