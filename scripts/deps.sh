@@ -38,6 +38,13 @@ case "${1:-}" in
 --check) m=$(missing); [ -z "$m" ] && exit 0; echo "missing: $m"; exit 1 ;;
 esac
 
+# Nice to have (e.g. a second kernel for the VM verifier matrix): a
+# failure to install these is reported, not fatal.
+optional=""
+for f in scripts/*/packages-optional.txt; do
+	[ -f "$f" ] && optional="$optional $(grep -v '^#' "$f" | tr '\n' ' ')"
+done
+
 m=$(missing)
 if [ -n "$m" ]; then
 	if [ "$(id -u)" -ne 0 ]; then
@@ -49,6 +56,19 @@ if [ -n "$m" ]; then
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $m >/dev/null
+fi
+if [ "$(id -u)" -eq 0 ] && [ -n "$(echo $optional)" ]; then
+	want=""
+	for p in $optional; do
+		dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			want="$want $p"
+	done
+	if [ -n "$want" ]; then
+		echo "deps.sh: installing optional: $want"
+		# shellcheck disable=SC2086
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $want \
+			>/dev/null 2>&1 || echo "deps.sh: optional packages unavailable:$want (continuing)"
+	fi
 fi
 
 # bpffs is where nfx pins; mount it if the system did not.

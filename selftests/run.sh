@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # nfx selftest runner: TAP 13 in the kselftest manner.
-#   selftests/run.sh [SUITE...]     suites: unit asan bpf e2e lint fuzz vm vmtest
+#   selftests/run.sh [SUITE...]     suites: unit asan bpf e2e lint fuzz vm vmtest verify
 # Each test is an executable; its exit status decides: 0 ok, 4 skip, else
 # not ok. Its own output is shown indented as TAP comments.
 set -u
@@ -24,6 +24,7 @@ tests_of() {
 	asan) set -- "$PWD"/build-asan/selftests/unit/test_* "$PWD"/build-asan/selftests/bpf/test_* ;;
 	e2e|lint|fuzz|vm) set -- selftests/"$1"/test_*.sh ;;
 	vmtest) set -- selftests/vmtest.sh ;;
+	verify) set -- selftests/e2e/test_bpf_verify.sh ;;
 	*) echo "run.sh: unknown suite '$1'" >&2; return 2 ;;
 	esac
 	for f in "$@"; do

@@ -10,7 +10,7 @@
 set -u
 cd "$(dirname "$0")/.."
 kernel=${NFX_VM_KERNEL:-6.1}
-suites=${NFX_VMTEST_SUITES:-vm bpf}
+suites=${NFX_VMTEST_SUITES:-vm bpf verify}
 build=${NFX_BUILD:-$PWD/build}
 
 skip() { echo "# SKIP $*"; exit 4; }
@@ -29,5 +29,15 @@ if ! make --no-print-directory BUILD="$build" VM_KERNEL="$kernel" kmod nfx-kct >
 	exit 1
 fi
 # shellcheck disable=SC2086
-exec scripts/vm/run.sh --kernel "$kernel" --timeout "${NFX_VM_TIMEOUT:-540}" -- \
+scripts/vm/run.sh --kernel "$kernel" --timeout "${NFX_VM_TIMEOUT:-540}" -- \
 	env NFX_BUILD="$build" selftests/run.sh $suites
+rc=$?
+# The verifier matrix: every BPF program also on Debian's 6.12, if installed.
+if [ -z "${NFX_VM_KERNEL:-}" ] && k12=$(scripts/vm/kver.sh 6.12 2>/dev/null); then
+	echo "# verifier matrix on $k12"
+	scripts/vm/run.sh --kernel 6.12 --timeout 300 -- \
+		env NFX_BUILD="$build" selftests/run.sh verify || rc=1
+else
+	echo "# verifier matrix: no Debian 6.12 kernel installed, 6.1 only"
+fi
+exit $rc
