@@ -182,9 +182,33 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/bench.sh
 
+# Installed files; others add theirs (INSTALL_SBIN/INSTALL_BIN += ...).
+# DESTDIR stages everything under a directory: nothing outside it is
+# touched (no systemctl, no daemon-reload).
+INSTALL_SBIN   += $(LOADER)
+INSTALL_BIN    +=
+SYSCONFDIR     ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+MAN_PAGES      := $(wildcard man/*.[1-8])
+
 install: all
-	install -D -m 0755 $(LOADER) $(DESTDIR)$(PREFIX)/sbin/nfx-loader
-	install -D -m 0644 man/nfx-loader.8 $(DESTDIR)$(PREFIX)/share/man/man8/nfx-loader.8
+	$(Q)for f in $(INSTALL_SBIN); do \
+		install -D -m 0755 $$f $(DESTDIR)$(PREFIX)/sbin/$$(basename $$f) || exit 1; done
+	$(Q)for f in $(INSTALL_BIN); do \
+		install -D -m 0755 $$f $(DESTDIR)$(PREFIX)/bin/$$(basename $$f) || exit 1; done
+	$(Q)for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/$$(basename $$m) \
+		|| exit 1; done
+	$(Q)if [ -d filters ]; then \
+		mkdir -p $(DESTDIR)$(PREFIX)/share/nfx && \
+		cp -R filters $(DESTDIR)$(PREFIX)/share/nfx/ && \
+		chmod -R u=rwX,go=rX $(DESTDIR)$(PREFIX)/share/nfx/filters; fi
+	$(Q)mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/systemd/nfx@.service \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/nfx@.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/nfx@.service
+	$(Q)install -D -m 0644 scripts/systemd/nfx.conf.example \
+		$(DESTDIR)$(SYSCONFDIR)/nfx/IFNAME.conf.example
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> rules -> NAT (post)
- * -> nfgrep -> verdict.
+ * nfx XDP pipeline: parse -> count -> NAT (pre) -> flow -> cluster ownership ->
+ * rules -> NAT (post) -> nfgrep -> verdict.
  * Each stage lives in bpf/lib/ and is tested on its own through
  * BPF_PROG_TEST_RUN; this file only strings them together.
  */
@@ -13,6 +13,7 @@
 #include "lib/nat.h"
 #include "lib/rules.h"
 #include "lib/nfgrep.h"
+#include "lib/cluster.h"
 
 /*
  * The verifier allows 512 bytes of stack for a program plus the frames of
@@ -60,15 +61,19 @@ int nfx_xdp(struct xdp_md *ctx)
 	nfx_stat_pkt(pkt, res);
 	/* NPTv6 also rewrites packets without ports (fragments, ESP). */
 	if (res != NFX_PARSE_L4 && !(res == NFX_PARSE_L3 && pkt->family == NFX_AF_INET6))
-		return XDP_PASS;
+		return nfx_cluster_other(ctx, pkt, res);
 	cfg = nfx_config_get();
 	lc = nfx_link_get();
 	if (!cfg || !lc || !(cfg->flags & lc->flags & NFX_CFG_READY))
 		return XDP_PASS;	/* the loader is still writing them */
 	if (nfx_nat_pre(ctx, pkt, res, lc->zone) == NFX_NAT_DROP)
 		return XDP_DROP;
-	if (res == NFX_PARSE_L4) {
+	if (res == NFX_PARSE_L4)
 		fe = nfx_flow_sub(ctx, pkt, lc->zone, &fc);
+	/* A flow another cluster node owns is dropped before anything else decides. */
+	if (nfx_cluster_stage(ctx, pkt, fe) == XDP_DROP)
+		return XDP_DROP;
+	if (res == NFX_PARSE_L4) {
 		res = nfx_rules_fast(pkt, fe, fc.dir, fc.assured_tier ? 2 : 1, fc.hash);
 		if (res == XDP_DROP)
 			return XDP_DROP;

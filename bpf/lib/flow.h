@@ -23,7 +23,6 @@
 #include "nfx/hash.h"
 #include "nfx/config.h"
 
-
 /* Set by the loader before load; never changes while attached. */
 const volatile __u64 hash_key[2] = {};
 const volatile __u32 features = 0;
@@ -55,8 +54,7 @@ static __always_inline bool flow_is_orig(const struct flow_entry *e, int dir)
 	return (dir == FLOW_DIR_HI_LO) == !!(e->flags & FLOW_F_INIT_HI);
 }
 
-static __always_inline __u32 flow_timeout(const struct flow_entry *e,
-					  const struct nfx_config *cfg)
+static __always_inline __u32 flow_timeout(const struct flow_entry *e, const struct nfx_config *cfg)
 {
 	const struct nfx_timeouts *t = &cfg->timeouts;
 
@@ -74,8 +72,8 @@ static __always_inline __u32 flow_timeout(const struct flow_entry *e,
 	return t->other;
 }
 
-static __always_inline bool flow_expired(const struct flow_entry *e,
-					 const struct nfx_config *cfg, __u64 now)
+static __always_inline bool flow_expired(const struct flow_entry *e, const struct nfx_config *cfg,
+					 __u64 now)
 {
 	__u64 last = e->last_seen;
 
@@ -155,8 +153,7 @@ static __always_inline bool flow_tcp_update(struct flow_entry *e, int dir, __u8 
 	return true;
 }
 
-static __always_inline void flow_entry_init(struct flow_entry *e,
-					    const struct flow_ctx *fc,
+static __always_inline void flow_entry_init(struct flow_entry *e, const struct flow_ctx *fc,
 					    const struct nfx_pkt *pkt)
 {
 	__builtin_memset(e, 0, sizeof(*e));
@@ -268,9 +265,10 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
  * first packet. Packets without ports (later fragments, ESP, ...) and ICMP
  * errors are not tracked here.
  */
-static __always_inline struct flow_entry *
-nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
-	       const struct nfx_config *cfg, __u16 zone, struct flow_ctx *fc)
+static __always_inline struct flow_entry *nfx_flow_stage(struct xdp_md *ctx,
+							 const struct nfx_pkt *pkt,
+							 const struct nfx_config *cfg, __u16 zone,
+							 struct flow_ctx *fc)
 {
 	struct flow_entry *e;
 	__u8 seen;
@@ -280,8 +278,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		if (!nfx_icmp_is_echo(pkt->family, pkt->icmp_type))
 			return NULL;
 	}
-	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, zone,
-				    &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
+	fc->dir = nfx_flow_key_make(&fc->key, pkt->family, pkt->l4proto, zone, &pkt->saddr,
+				    pkt->sport, &pkt->daddr, pkt->dport);
 	fc->hash = nfx_flow_hash(&fc->key, secret);
 	fc->now = bpf_ktime_get_ns();
 	fc->ifindex = ctx->ingress_ifindex;
@@ -290,8 +288,8 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 	if (e && flow_expired(e, cfg, fc->now)) {
 		/* A stale entry for the same tuple: start the flow afresh. */
 		nfx_event_end(e, NFX_EV_END_EXPIRED, fc->ifindex);
-		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows :
-				    (void *)&nfx_flows_new, &fc->hash);
+		bpf_map_delete_elem(fc->assured_tier ? (void *)&nfx_flows : (void *)&nfx_flows_new,
+				    &fc->hash);
 		e = NULL;
 		fc->assured_tier = false;
 	}
@@ -324,7 +322,7 @@ nfx_flow_stage(struct xdp_md *ctx, const struct nfx_pkt *pkt,
 		/* Picked up mid-stream: established once both sides talk. */
 		if (e->tcp_state == FLOW_TCP_NONE &&
 		    (e->flags & (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI)) ==
-		    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
+			    (FLOW_F_SEEN_LO | FLOW_F_SEEN_HI))
 			e->tcp_state = FLOW_TCP_ESTABLISHED;
 		if (unlikely(e->tcp_state != old_state))
 			flow_state_events(fc, e, old_state);

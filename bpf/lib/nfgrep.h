@@ -130,10 +130,9 @@ static __always_inline void nfg_classified(struct xdp_md *ctx, const struct flow
 
 /* Index of the lowest set bit (de Bruijn; BPF has no count-trailing-zeros). */
 static const __u8 nfg_debruijn[64] = {
-	0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
-	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
-	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
-	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+	0,  1,	48, 2,	57, 49, 28, 3,	61, 58, 50, 42, 38, 29, 17, 4,	62, 55, 59, 36, 53, 51,
+	43, 22, 45, 39, 33, 30, 24, 18, 12, 5,	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21,
+	44, 32, 23, 11, 46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,	13, 8,	7,  6,
 };
 
 static __always_inline __u32 nfg_ctz64(__u64 x)
@@ -144,12 +143,18 @@ static __always_inline __u32 nfg_ctz64(__u64 x)
 static __always_inline bool nfg_cmp(__u8 op, __u32 a, __u32 b)
 {
 	switch (op) {
-	case NFG_EQ: return a == b;
-	case NFG_NE: return a != b;
-	case NFG_LT: return a < b;
-	case NFG_LE: return a <= b;
-	case NFG_GT: return a > b;
-	case NFG_GE: return a >= b;
+	case NFG_EQ:
+		return a == b;
+	case NFG_NE:
+		return a != b;
+	case NFG_LT:
+		return a < b;
+	case NFG_LE:
+		return a <= b;
+	case NFG_GT:
+		return a > b;
+	case NFG_GE:
+		return a >= b;
 	}
 	return false;
 }
@@ -219,13 +224,14 @@ __noinline int nfx_nfg_eval(const struct nfg_prog *prog, struct nfg_state *st, _
 			v = ds->head[off];
 		else if (w == 2)
 			v = s->flags & NFG_F_LE ? ds->head[off] | ds->head[off + 1] << 8 :
-			    ds->head[off] << 8 | ds->head[off + 1];
+						  ds->head[off] << 8 | ds->head[off + 1];
 		else
 			v = s->flags & NFG_F_LE ?
-			    ds->head[off] | ds->head[off + 1] << 8 | ds->head[off + 2] << 16 |
-			    (__u32)ds->head[off + 3] << 24 :
-			    (__u32)ds->head[off] << 24 | ds->head[off + 1] << 16 |
-			    ds->head[off + 2] << 8 | ds->head[off + 3];
+				    ds->head[off] | ds->head[off + 1] << 8 |
+					    ds->head[off + 2] << 16 |
+					    (__u32)ds->head[off + 3] << 24 :
+				    (__u32)ds->head[off] << 24 | ds->head[off + 1] << 16 |
+					    ds->head[off + 2] << 8 | ds->head[off + 3];
 		return nfg_cmp(s->cmp, v & s->mask, s->value) ? NFG_ADVANCE : NFG_FAIL;
 	}
 	case NFG_S_HEAD: {
@@ -280,8 +286,8 @@ static long nfg_step_cb(__u32 k, void *arg)
 }
 
 /* Move p in direction d over every step that can be decided now. */
-static __always_inline void nfg_settle(const struct nfg_prog *prog, struct nfg_state *st,
-				       __u32 p, __u32 d)
+static __always_inline void nfg_settle(const struct nfg_prog *prog, struct nfg_state *st, __u32 p,
+				       __u32 d)
 {
 	struct nfg_step_ctx sc = { .prog = prog, .st = st, .p = p, .d = d };
 
@@ -299,8 +305,8 @@ struct nfg_loop {
 };
 
 /* A token ended at stream offset pos (inclusive): does its step take it? */
-static __noinline void nfg_hit(const struct nfg_prog *prog, struct nfg_state *st,
-			       __u32 tok, __u32 d, __u32 pos)
+static __noinline void nfg_hit(const struct nfg_prog *prog, struct nfg_state *st, __u32 tok,
+			       __u32 d, __u32 pos)
 {
 	const struct nfg_tok *t;
 	const struct nfg_proto *pr;
@@ -459,7 +465,9 @@ static __always_inline void nfg_feed(const struct nfg_prog *prog, struct nfg_sta
 {
 	struct nfg_dir_state *ds = &st->dir[d & 1];
 	const __u8 *buf = scr->buf;
-	struct nfg_loop lp = { .prog = prog, .st = st, .scr = scr, .buf = buf, .base = ds->pos, .d = d };
+	struct nfg_loop lp = {
+		.prog = prog, .st = st, .scr = scr, .buf = buf, .base = ds->pos, .d = d
+	};
 	__u32 pos = ds->pos, end;
 
 	if (!ds->first_len)
@@ -473,8 +481,8 @@ static __always_inline void nfg_feed(const struct nfg_prog *prog, struct nfg_sta
 	 * order, each token hit settling the steps behind it.
 	 */
 	scr->scan_end = 0;
-	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO,
-		 nfg_settle_cb, &lp, 0);
+	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO, nfg_settle_cb, &lp,
+		 0);
 	end = scr->scan_end;
 	if (end <= pos) {
 		/* No token pending here: skip the bytes, forget partial tokens. */
@@ -672,8 +680,8 @@ decide:
 	scr->win = 0;
 	scr->win_port = 0;
 	scr->alive = 0;
-	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO,
-		 nfg_decide_cb, &dc, 0);
+	bpf_loop(prog->nproto < NFG_MAX_PROTO ? prog->nproto : NFG_MAX_PROTO, nfg_decide_cb, &dc,
+		 0);
 	if (scr->win) {
 		const struct nfg_proto *wp = &prog->proto[(scr->win - 1) & (NFG_MAX_PROTO - 1)];
 
@@ -737,8 +745,8 @@ static __always_inline struct flow_entry *nfg_flow_of(const struct nfx_pkt *pkt,
 	lc = nfx_link_get();
 	if (!lc)
 		return NULL;
-	*dir = nfx_flow_key_make(&key, pkt->family, pkt->l4proto, lc->zone,
-				 &pkt->saddr, pkt->sport, &pkt->daddr, pkt->dport);
+	*dir = nfx_flow_key_make(&key, pkt->family, pkt->l4proto, lc->zone, &pkt->saddr, pkt->sport,
+				 &pkt->daddr, pkt->dport);
 	secret[0] = hash_key[0];	/* volatile: set by the loader, never folded */
 	secret[1] = hash_key[1];
 	*hash = nfx_flow_hash(&key, secret);
@@ -756,42 +764,41 @@ static __always_inline struct flow_entry *nfg_flow_of(const struct nfx_pkt *pkt,
  * first program of the object (the one libxdp attaches); slot is the
  * per-CPU map that holds the pipeline's parsed packet.
  */
-#define NFX_NFGREP_PROGRAM(slot)					\
-SEC("xdp")								\
-int nfx_nfgrep(struct xdp_md *ctx)					\
-{									\
-	const struct nfx_pkt *pkt;					\
-	struct flow_entry *e;						\
-	__u32 zero = 0, verdict;					\
-	__u16 packets = 0;	/* packets inspected, for a later event field */ \
-	__u64 hash = 0;							\
-	int dir = 0, r;							\
-	bool client;							\
-									\
-	pkt = bpf_map_lookup_elem(&slot, &zero);			\
-	if (!pkt)							\
-		return XDP_PASS;					\
-	/* the pipeline's verdict (nfx_nfgrep_stage) */			\
-	verdict = pkt->pad <= XDP_REDIRECT ? pkt->pad : XDP_PASS;	\
-	if (pkt->frag ||						\
-	    (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP)) \
-		return verdict;						\
-	/* SYNs carry no payload but the initial sequence numbers. */	\
-	if (pkt->payload_end <= pkt->payload_off && !(pkt->tcp_flags & NFX_TCP_SYN)) \
-		return verdict;						\
-	e = nfg_flow_of(pkt, &hash, &dir);				\
-	if (!e || e->app_id)						\
-		return verdict;						\
-	client = flow_is_orig(e, dir);					\
-	r = nfx_nfg_run(ctx, hash,					\
-			pkt->payload_off | (__u32)pkt->payload_end << 16, \
-			pkt->l4_off | (__u32)pkt->l4proto << 16 | (__u32)client << 24, \
-			nfx_ntohs(client ? pkt->dport : pkt->sport), &packets); \
-	if (r > 0 && !e->app_id) {					\
-		e->app_id = r;						\
-		nfg_classified(ctx, e, r);				\
-	}								\
-	return verdict;							\
-}
+#define NFX_NFGREP_PROGRAM(slot) \
+	SEC("xdp") \
+	int nfx_nfgrep(struct xdp_md *ctx) \
+	{ \
+		const struct nfx_pkt *pkt; \
+		struct flow_entry *e; \
+		__u32 zero = 0, verdict; \
+		__u16 packets = 0; /* packets inspected, for a later event field */ \
+		__u64 hash = 0; \
+		int dir = 0, r; \
+		bool client; \
+\
+		pkt = bpf_map_lookup_elem(&slot, &zero); \
+		if (!pkt) \
+			return XDP_PASS; \
+		/* the pipeline's verdict (nfx_nfgrep_stage) */ \
+		verdict = pkt->pad <= XDP_REDIRECT ? pkt->pad : XDP_PASS; \
+		if (pkt->frag || \
+		    (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP)) \
+			return verdict; \
+		/* SYNs carry no payload but the initial sequence numbers. */ \
+		if (pkt->payload_end <= pkt->payload_off && !(pkt->tcp_flags & NFX_TCP_SYN)) \
+			return verdict; \
+		e = nfg_flow_of(pkt, &hash, &dir); \
+		if (!e || e->app_id) \
+			return verdict; \
+		client = flow_is_orig(e, dir); \
+		r = nfx_nfg_run(ctx, hash, pkt->payload_off | (__u32)pkt->payload_end << 16, \
+				pkt->l4_off | (__u32)pkt->l4proto << 16 | (__u32)client << 24, \
+				nfx_ntohs(client ? pkt->dport : pkt->sport), &packets); \
+		if (r > 0 && !e->app_id) { \
+			e->app_id = r; \
+			nfg_classified(ctx, e, r); \
+		} \
+		return verdict; \
+	}
 
 #endif /* NFX_BPF_NFGREP_H */

@@ -205,8 +205,7 @@ static __always_inline int nfx_parse_ipv6(void *data, void *data_end, struct nfx
 		return NFX_PARSE_MALFORMED;
 	plen = nfx_ntohs(ip6h->payload_len);
 	/* Jumbograms (payload_len 0) never cross an Ethernet link. */
-	if (ip6h->version != 6 || plen == 0 ||
-	    (__u32)pkt->l3_off + sizeof(*ip6h) + plen > pkt->len)
+	if (ip6h->version != 6 || plen == 0 || (__u32)pkt->l3_off + sizeof(*ip6h) + plen > pkt->len)
 		return NFX_PARSE_MALFORMED;
 
 	pkt->family = NFX_AF_INET6;

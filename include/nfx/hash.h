@@ -18,6 +18,8 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
 	return (x << b) | (x >> (64 - b));
 }
 
+/* One line per half SipRound, as the paper prints it. */
+/* clang-format off */
 #define NFX_SIPROUND(v0, v1, v2, v3)                                   \
 	do {                                                           \
 		v0 += v1; v1 = nfx_rotl64(v1, 13); v1 ^= v0;           \
@@ -27,6 +29,7 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
 		v2 += v1; v1 = nfx_rotl64(v1, 17); v1 ^= v2;           \
 		v2 = nfx_rotl64(v2, 32);                               \
 	} while (0)
+/* clang-format on */
 
 /*
  * SipHash-1-3 (Aumasson, Bernstein 2012; one compression and three
@@ -37,8 +40,7 @@ static __always_inline __u64 nfx_rotl64(__u64 x, int b)
  * Words are read in host order: the hash never leaves
  * this machine, only BPF and user space on it must agree.
  */
-static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
-					   const __u64 secret[2])
+static __always_inline __u64 nfx_flow_hash(const struct flow_key *key, const __u64 secret[2])
 {
 	__u64 m[sizeof(*key) / 8];
 	__u64 v0 = secret[0] ^ 0x736f6d6570736575ULL;
@@ -50,7 +52,7 @@ static __always_inline __u64 nfx_flow_hash(const struct flow_key *key,
 
 	/* A copy, not a pointer cast: C's aliasing rules stay intact. */
 	__builtin_memcpy(m, key, sizeof(m));
-NFX_UNROLL
+	NFX_UNROLL
 	for (i = 0; i < (int)(sizeof(m) / 8); i++) {
 		v3 ^= m[i];
 		NFX_SIPROUND(v0, v1, v2, v3);
@@ -89,13 +91,11 @@ static __always_inline int nfx_endpoint_cmp(const union nfx_addr *a, __be16 ap,
  * Returns the packet's direction: FLOW_DIR_LO_HI when the source sorts
  * first (or the endpoints are equal), else FLOW_DIR_HI_LO.
  */
-static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family,
-					     __u8 proto, __u16 zone,
-					     const union nfx_addr *src, __be16 sport,
+static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family, __u8 proto,
+					     __u16 zone, const union nfx_addr *src, __be16 sport,
 					     const union nfx_addr *dst, __be16 dport)
 {
-	int dir = nfx_endpoint_cmp(src, sport, dst, dport) <= 0 ?
-		  FLOW_DIR_LO_HI : FLOW_DIR_HI_LO;
+	int dir = nfx_endpoint_cmp(src, sport, dst, dport) <= 0 ? FLOW_DIR_LO_HI : FLOW_DIR_HI_LO;
 
 	if (dir == FLOW_DIR_LO_HI) {
 		key->lo_addr = *src;
@@ -114,13 +114,12 @@ static __always_inline int nfx_flow_key_make(struct flow_key *key, __u8 family,
 	return dir;
 }
 
-static __always_inline bool nfx_flow_key_eq(const struct flow_key *a,
-					    const struct flow_key *b)
+static __always_inline bool nfx_flow_key_eq(const struct flow_key *a, const struct flow_key *b)
 {
 	return a->lo_addr.q[0] == b->lo_addr.q[0] && a->lo_addr.q[1] == b->lo_addr.q[1] &&
 	       a->hi_addr.q[0] == b->hi_addr.q[0] && a->hi_addr.q[1] == b->hi_addr.q[1] &&
-	       a->lo_port == b->lo_port && a->hi_port == b->hi_port &&
-	       a->proto == b->proto && a->family == b->family && a->zone == b->zone;
+	       a->lo_port == b->lo_port && a->hi_port == b->hi_port && a->proto == b->proto &&
+	       a->family == b->family && a->zone == b->zone;
 }
 
 #endif /* NFX_HASH_H */

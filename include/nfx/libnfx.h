@@ -198,7 +198,6 @@ int nfx_ct_parse(const void *buf, size_t len, struct nfx_event *ev);
 typedef int (*nfx_ct_walk_cb)(const struct nfx_event *ev, int res, void *ctx);
 int nfx_ct_walk(const void *buf, size_t len, nfx_ct_walk_cb cb, void *ctx);
 
-
 /*
  * Rules: an ordered ruleset, first match wins (see nfx-rules(5)).
  *
@@ -264,8 +263,8 @@ int nfx_rule_format(const struct nfx_rule *rule, char *buf, size_t len);
  * name is used in messages. Returns the number of rules or -errno; on
  * error *rules is NULL and nfx_errmsg() is "name:line:col: message".
  */
-int nfx_rules_parse(const char *name, const char *text, size_t len,
-		    struct nfx_rule **rules, size_t *count);
+int nfx_rules_parse(const char *name, const char *text, size_t len, struct nfx_rule **rules,
+		    size_t *count);
 /* Names for `app NAME` (nfgrep classes): "id name" lines; NULL clears. */
 int nfx_rules_set_app_names(const char *path);
 

@@ -18,19 +18,19 @@ struct nfg_compiled {
 #define NFG_ERR_MAX 512
 
 /* Compile files (includes allowed). 0 or -errno with err filled. */
-int nfg_compile_files(const char *const *files, int nfiles,
-		      struct nfg_compiled *out, char *err, size_t errlen);
+int nfg_compile_files(const char *const *files, int nfiles, struct nfg_compiled *out, char *err,
+		      size_t errlen);
 /* Compile one buffer; `include` is refused (used by the fuzzer). */
-int nfg_compile_buf(const char *name, const char *buf, size_t len,
-		    struct nfg_compiled *out, char *err, size_t errlen);
+int nfg_compile_buf(const char *name, const char *buf, size_t len, struct nfg_compiled *out,
+		    char *err, size_t errlen);
 void nfg_compiled_free(struct nfg_compiled *c);
 
 /* Serialised form written by `nfgrep compile` and read back by load. */
 int nfg_write_blob(const struct nfg_compiled *c, const char *path);
 int nfg_read_blob(const char *path, struct nfg_compiled *out, char *err, size_t errlen);
 /* Sources or blobs, told apart by the magic. */
-int nfg_load_any(const char *const *files, int nfiles, struct nfg_compiled *out,
-		 char *err, size_t errlen);
+int nfg_load_any(const char *const *files, int nfiles, struct nfg_compiled *out, char *err,
+		 size_t errlen);
 
 /*
  * Install a compiled set into the maps: names are given app ids (an

@@ -58,7 +58,12 @@ enum nfg_step_kind {
 };
 
 enum nfg_cmp {
-	NFG_EQ = 0, NFG_NE, NFG_LT, NFG_LE, NFG_GT, NFG_GE,
+	NFG_EQ = 0,
+	NFG_NE,
+	NFG_LT,
+	NFG_LE,
+	NFG_GT,
+	NFG_GE,
 };
 
 #define NFG_F_LE (1u << 0)		/* field is little endian */

@@ -83,6 +83,7 @@ extern const struct cli_cmd cli_gc_cmds[];
 extern const struct cli_cmd cli_event_cmds[];
 extern const struct cli_cmd cli_nat_cmds[];
 extern const struct cli_cmd cli_nfgrep_cmds[];
+extern const struct cli_cmd cli_cluster_cmds[];
 
 extern const struct cli_cmd *cli_current;
 

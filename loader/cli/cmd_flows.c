@@ -77,6 +77,7 @@ static int print_flow(const struct flow_entry *e, void *arg)
 		jw_kbool(jw, "adopted", e->flags & FLOW_F_ADOPTED);
 		jw_kstr(jw, "flags", flags);
 		jw_ku64(jw, "mark", e->mark);
+		jw_ku64(jw, "owner", e->owner);
 		jw_ku64(jw, "orig_packets", v.orig_packets);
 		jw_ku64(jw, "orig_bytes", v.orig_bytes);
 		jw_ku64(jw, "reply_packets", v.reply_packets);

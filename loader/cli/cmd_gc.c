@@ -77,7 +77,8 @@ static int flush_kernel(struct cli_ctx *ctx, bool dry, bool all, int argc, char 
 	if (nfx_kct_pred_parse(argc, argv, &pred, err, sizeof(err)))
 		return cli_usage(ctx, "%s", err);
 	if (!argc && !all)
-		return cli_usage(ctx, "an empty predicate removes every connection: give --all to mean it");
+		return cli_usage(
+			ctx, "an empty predicate removes every connection: give --all to mean it");
 	if (nfx_kct_flush(&pred, dry, &r)) {
 		const char *km = nfx_kct_errmsg();
 
@@ -85,16 +86,17 @@ static int flush_kernel(struct cli_ctx *ctx, bool dry, bool all, int argc, char 
 	}
 	path = r.path == NFX_KCT_PATH_MODULE ? "nfx_ct module (in-kernel walk)" :
 	       r.path == NFX_KCT_PATH_CTNETLINK_FILTER ?
-						"ctnetlink filtered flush (in-kernel, by mark)" :
-						"ctnetlink dump + delete (nfx_ct module not loaded)";
+					       "ctnetlink filtered flush (in-kernel, by mark)" :
+					       "ctnetlink dump + delete (nfx_ct module not loaded)";
 	if (ctx->json) {
 		struct json_writer *jw = cli_json(ctx);
 
 		jw_obj_start(jw);
 		jw_kstr(jw, "table", "kernel");
-		jw_kstr(jw, "path", r.path == NFX_KCT_PATH_MODULE ? "module" :
-				    r.path == NFX_KCT_PATH_CTNETLINK_FILTER ? "ctnetlink-filter" :
-									      "ctnetlink");
+		jw_kstr(jw, "path",
+			r.path == NFX_KCT_PATH_MODULE		? "module" :
+			r.path == NFX_KCT_PATH_CTNETLINK_FILTER ? "ctnetlink-filter" :
+								  "ctnetlink");
 		jw_kbool(jw, "dry_run", dry);
 		jw_ku64(jw, "examined", r.examined);
 		jw_ku64(jw, dry ? "matched" : "removed", r.removed);

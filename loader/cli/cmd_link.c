@@ -280,9 +280,10 @@ static int do_status(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 		jw_arr_end(jw);
 		jw_free(jw);
 	} else {
-		printf("kernel conntrack: %s\n", nfx_kct_available() ?
-		       "nfx_ct module loaded (in-kernel flush and GC policy)" :
-		       "nfx_ct module not loaded (flush --kernel uses ctnetlink)");
+		printf("kernel conntrack: %s\n",
+		       nfx_kct_available() ?
+			       "nfx_ct module loaded (in-kernel flush and GC policy)" :
+			       "nfx_ct module not loaded (flush --kernel uses ctnetlink)");
 	}
 	nfx_links_free(names);
 	return ret;

@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const struct cli_opt nfgrep_opts[] = {
-	{ "link", 'l', CLI_STR, "IFNAME", "use the maps of this link (default: the first attached)" },
+	{ "link", 'l', CLI_STR, "IFNAME",
+	  "use the maps of this link (default: the first attached)" },
 	{ NULL },
 };
 
@@ -52,7 +53,9 @@ static int open_maps(struct cli_ctx *ctx, const char *ifname, struct nfx_link **
 	m->names_fd = nfx_link_map_fd(*link, "nfx_nfg_names");
 	if (m->prog_fd < 0 || m->active_fd < 0 || m->names_fd < 0) {
 		nfx_link_close(*link);
-		return cli_fail(ctx, "the attached pipeline has no nfgrep maps (attached by an older nfx?)");
+		return cli_fail(
+			ctx,
+			"the attached pipeline has no nfgrep maps (attached by an older nfx?)");
 	}
 	return 0;
 }
@@ -175,23 +178,30 @@ static int do_list(struct cli_ctx *ctx, const char *ifname)
 		bpf_map_lookup_elem(m.names_fd, &id, &n);
 		n.name[NFG_NAME_MAX - 1] = 0;
 		for (k = 0; k < pr->nports && k < NFG_MAX_PORTS; k++)
-			len += snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? "," : "", pr->ports[k]);
+			len += snprintf(ports + len, sizeof(ports) - len, "%s%u", k ? "," : "",
+					pr->ports[k]);
 		if (pr->flags & NFG_PF_PORTS_ONLY)
 			snprintf(ports + len, sizeof(ports) - len, " only");
 		if (jw) {
 			jw_obj_start(jw);
 			jw_ku64(jw, "id", id);
 			jw_kstr(jw, "name", n.name);
-			jw_kstr(jw, "transport", pr->l4 == 6 ? "tcp" : pr->l4 == 17 ? "udp" : "any");
+			jw_kstr(jw, "transport",
+				pr->l4 == 6  ? "tcp" :
+				pr->l4 == 17 ? "udp" :
+					       "any");
 			jw_kstr(jw, "ports", ports);
 			jw_ku64(jw, "steps", pr->nsteps[0] + pr->nsteps[1]);
 			jw_ku64(jw, "flows", counts_fd >= 0 ? classified(counts_fd, id) : 0);
 			jw_obj_end(jw);
 		} else {
 			printf("%5u %-28s %-4s %-24s %6u %10llu\n", id, n.name,
-			       pr->l4 == 6 ? "tcp" : pr->l4 == 17 ? "udp" : "any", ports[0] ? ports : "-",
-			       pr->nsteps[0] + pr->nsteps[1],
-			       (unsigned long long)(counts_fd >= 0 ? classified(counts_fd, id) : 0));
+			       pr->l4 == 6  ? "tcp" :
+			       pr->l4 == 17 ? "udp" :
+					      "any",
+			       ports[0] ? ports : "-", pr->nsteps[0] + pr->nsteps[1],
+			       (unsigned long long)(counts_fd >= 0 ? classified(counts_fd, id) :
+								     0));
 		}
 	}
 	if (jw) {
@@ -229,7 +239,7 @@ static int do_nfgrep(struct cli_ctx *ctx, const struct cli_vals *v, int argc, ch
 
 const struct cli_cmd cli_nfgrep_cmds[] = {
 	{ "nfgrep", "check|load FILE... | list",
-	  "check filters, load them atomically, list the loaded set",
-	  nfgrep_opts, 1, -1, do_nfgrep },
+	  "check filters, load them atomically, list the loaded set", nfgrep_opts, 1, -1,
+	  do_nfgrep },
 	{ NULL },
 };

@@ -20,13 +20,8 @@
 const struct cli_cmd *cli_current;
 
 static const struct cli_cmd *const cmd_tables[] = {
-	cli_link_cmds,
-	cli_flow_cmds,
-	cli_rules_cmds,
-	cli_gc_cmds,
-	cli_event_cmds,
-	cli_nat_cmds,
-	cli_nfgrep_cmds,
+	cli_link_cmds,	cli_flow_cmds, cli_rules_cmds,	cli_gc_cmds,
+	cli_event_cmds, cli_nat_cmds,  cli_nfgrep_cmds, cli_cluster_cmds,
 };
 
 int cli_fail(struct cli_ctx *ctx, const char *fmt, ...)

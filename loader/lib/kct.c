@@ -719,17 +719,20 @@ int nfx_kct_flush_ctnetlink(const struct nfx_kct_pred *p, bool dry_run, struct n
 /* Entries in this namespace's table (the sysctl is per namespace). */
 static int ct_count(uint64_t *n)
 {
-	unsigned long long v;
 	FILE *f = fopen("/proc/sys/net/netfilter/nf_conntrack_count", "r");
-	int ok;
+	char line[32], *end;
+	bool ok;
 
 	if (!f)
 		return -errno;
-	ok = fscanf(f, "%llu", &v) == 1;
+	ok = fgets(line, sizeof(line), f) != NULL;
 	fclose(f);
 	if (!ok)
 		return -EIO;
-	*n = v;
+	errno = 0;
+	*n = strtoull(line, &end, 10);
+	if (errno || end == line)
+		return -EIO;
 	return 0;
 }
 
@@ -757,7 +760,7 @@ int nfx_kct_flush_ctnetlink_filtered(const struct nfx_kct_pred *p, struct nfx_kc
 	if (err)
 		return err;
 	nlh = ct_msg(buf, IPCTNL_MSG_CT_DELETE, NLM_F_ACK,
-		     p->fields & NFX_KCT_F_FAMILY ? p->family : AF_UNSPEC);
+		     (p->fields & NFX_KCT_F_FAMILY) ? p->family : AF_UNSPEC);
 	mnl_attr_put_u32(nlh, CTA_MARK, htonl(p->mark));
 	mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(p->mark_mask));
 	err = nl_talk(&nl, nlh, NULL, NULL);

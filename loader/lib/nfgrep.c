@@ -22,8 +22,20 @@
 #define NFG_SRC_MAX (1 << 20)
 
 enum tok_type {
-	T_EOF, T_IDENT, T_NUM, T_STR, T_LBRACE, T_RBRACE, T_SEMI, T_COMMA,
-	T_BAR, T_LBRACK, T_RBRACK, T_AMP, T_PLUS, T_CMP,
+	T_EOF,
+	T_IDENT,
+	T_NUM,
+	T_STR,
+	T_LBRACE,
+	T_RBRACE,
+	T_SEMI,
+	T_COMMA,
+	T_BAR,
+	T_LBRACK,
+	T_RBRACK,
+	T_AMP,
+	T_PLUS,
+	T_CMP,
 };
 
 struct lexer {
@@ -164,9 +176,11 @@ static int lx_next(struct compiler *c, struct lexer *lx)
 		return 0;
 	}
 	if (isalpha(ch) || ch == '_') {
-		while ((ch = lx_peekc(lx, 0)) != -1 && (isalnum(ch) || ch == '_' || ch == '-' || ch == '.')) {
+		while ((ch = lx_peekc(lx, 0)) != -1 &&
+		       (isalnum(ch) || ch == '_' || ch == '-' || ch == '.')) {
 			if (lx->tlen >= NFG_NAME_MAX - 1)
-				return LERR(c, lx, "name longer than %d characters", NFG_NAME_MAX - 1);
+				return LERR(c, lx, "name longer than %d characters",
+					    NFG_NAME_MAX - 1);
 			lx->text[lx->tlen++] = ch;
 			lx_adv(lx);
 		}
@@ -218,21 +232,35 @@ static int lx_next(struct compiler *c, struct lexer *lx)
 					return LERR(c, lx, "unterminated string");
 				lx_adv(lx);
 				switch (e) {
-				case 'n': b = '\n'; break;
-				case 'r': b = '\r'; break;
-				case 't': b = '\t'; break;
-				case '0': b = 0; break;
-				case '\\': b = '\\'; break;
-				case '"': b = '"'; break;
+				case 'n':
+					b = '\n';
+					break;
+				case 'r':
+					b = '\r';
+					break;
+				case 't':
+					b = '\t';
+					break;
+				case '0':
+					b = 0;
+					break;
+				case '\\':
+					b = '\\';
+					break;
+				case '"':
+					b = '"';
+					break;
 				case 'x': {
 					int h1 = hexval(lx_peekc(lx, 0)), h2;
 
 					if (h1 < 0)
-						return cerr(c, lx->file, lx->line, lx->col, "\\x needs two hex digits");
+						return cerr(c, lx->file, lx->line, lx->col,
+							    "\\x needs two hex digits");
 					lx_adv(lx);
 					h2 = hexval(lx_peekc(lx, 0));
 					if (h2 < 0)
-						return cerr(c, lx->file, lx->line, lx->col, "\\x needs two hex digits");
+						return cerr(c, lx->file, lx->line, lx->col,
+							    "\\x needs two hex digits");
 					lx_adv(lx);
 					b = h1 * 16 + h2;
 					break;
@@ -251,15 +279,33 @@ static int lx_next(struct compiler *c, struct lexer *lx)
 	}
 	lx_adv(lx);
 	switch (ch) {
-	case '{': lx->t = T_LBRACE; return 0;
-	case '}': lx->t = T_RBRACE; return 0;
-	case ';': lx->t = T_SEMI; return 0;
-	case ',': lx->t = T_COMMA; return 0;
-	case '|': lx->t = T_BAR; return 0;
-	case '[': lx->t = T_LBRACK; return 0;
-	case ']': lx->t = T_RBRACK; return 0;
-	case '&': lx->t = T_AMP; return 0;
-	case '+': lx->t = T_PLUS; return 0;
+	case '{':
+		lx->t = T_LBRACE;
+		return 0;
+	case '}':
+		lx->t = T_RBRACE;
+		return 0;
+	case ';':
+		lx->t = T_SEMI;
+		return 0;
+	case ',':
+		lx->t = T_COMMA;
+		return 0;
+	case '|':
+		lx->t = T_BAR;
+		return 0;
+	case '[':
+		lx->t = T_LBRACK;
+		return 0;
+	case ']':
+		lx->t = T_RBRACK;
+		return 0;
+	case '&':
+		lx->t = T_AMP;
+		return 0;
+	case '+':
+		lx->t = T_PLUS;
+		return 0;
 	case '=':
 	case '!':
 		if (lx_peekc(lx, 0) != '=')
@@ -285,8 +331,8 @@ static int lx_next(struct compiler *c, struct lexer *lx)
 static const char *tok_name(enum tok_type t)
 {
 	static const char *const n[] = {
-		"end of file", "name", "number", "string", "'{'", "'}'", "';'", "','",
-		"'|'", "'['", "']'", "'&'", "'+'", "comparison",
+		"end of file", "name", "number", "string", "'{'", "'}'", "';'",
+		"','",	       "'|'",  "'['",	 "']'",	   "'&'", "'+'", "comparison",
 	};
 	return n[t];
 }
@@ -372,7 +418,8 @@ static int parse_token_step(struct compiler *c, struct lexer *lx, struct ast_ste
 			if ((err = expect_num(c, lx, 65535, "byte count", &v)))
 				return err;
 			if (!v)
-				return cerr(c, lx->file, lx->tline, lx->tcol, "'within 0' can never match");
+				return cerr(c, lx->file, lx->tline, lx->tcol,
+					    "'within 0' can never match");
 			s->within = v;
 		} else {
 			break;
@@ -388,8 +435,9 @@ static int parse_field_step(struct compiler *c, struct lexer *lx, struct ast_ste
 
 	s->kind = NFG_S_FIELD;
 	s->le = lx->text[0] == 'l';
-	s->width = !strcmp(lx->text, "u8") ? 1 :
-		   (!strcmp(lx->text, "u16") || !strcmp(lx->text, "le16")) ? 2 : 4;
+	s->width = !strcmp(lx->text, "u8")				   ? 1 :
+		   (!strcmp(lx->text, "u16") || !strcmp(lx->text, "le16")) ? 2 :
+									     4;
 	max = s->width == 4 ? 0xffffffffull : (1ull << (8 * s->width)) - 1;
 	s->mask = max;
 	if ((err = lx_next(c, lx)) || (err = expect(c, lx, T_LBRACK)))
@@ -440,7 +488,8 @@ static int parse_steps(struct compiler *c, struct lexer *lx, struct ast_proto *p
 		struct ast_step *s;
 
 		if (lx->t == T_EOF)
-			return LERR(c, lx, "missing '}' of the %s block", dir ? "server" : "client");
+			return LERR(c, lx, "missing '}' of the %s block",
+				    dir ? "server" : "client");
 		if (p->nsteps[dir] >= NFG_MAX_DSTEPS)
 			return LERR(c, lx, "more than %d steps in one direction", NFG_MAX_DSTEPS);
 		s = &p->steps[dir][p->nsteps[dir]++];
@@ -453,8 +502,10 @@ static int parse_steps(struct compiler *c, struct lexer *lx, struct ast_proto *p
 		else if (is_kw(lx, "len"))
 			err = parse_len_step(c, lx, s);
 		else
-			return LERR(c, lx, "expected a step (string, u8/u16/u32/le16/le32 field or len), found %s",
-				    tok_name(lx->t));
+			return LERR(
+				c, lx,
+				"expected a step (string, u8/u16/u32/le16/le32 field or len), found %s",
+				tok_name(lx->t));
 		if (err)
 			return err;
 	}
@@ -472,7 +523,8 @@ static bool name_ok(const char *n)
 				return false;
 			continue;
 		}
-		if (!(islower((unsigned char)*n) || isdigit((unsigned char)*n) || *n == '_' || *n == '-'))
+		if (!(islower((unsigned char)*n) || isdigit((unsigned char)*n) || *n == '_' ||
+		      *n == '-'))
 			return false;
 	}
 	return true;
@@ -490,7 +542,10 @@ static int parse_protocol(struct compiler *c, struct lexer *lx)
 	if (lx->t != T_IDENT)
 		return LERR(c, lx, "expected a protocol name, found %s", tok_name(lx->t));
 	if (!name_ok(lx->text))
-		return LERR(c, lx, "protocol name '%s': use lower case letters, digits, '_', '-' and inner dots", lx->text);
+		return LERR(
+			c, lx,
+			"protocol name '%s': use lower case letters, digits, '_', '-' and inner dots",
+			lx->text);
 	for (i = 0; i < c->nprotos; i++)
 		if (!strcmp(c->protos[i].name, lx->text))
 			return LERR(c, lx, "protocol '%s' already defined at %s:%d:%d", lx->text,
@@ -556,10 +611,12 @@ static int parse_protocol(struct compiler *c, struct lexer *lx)
 
 			if ((err = lx_next(c, lx)))
 				return err;
-			if ((err = expect_num(c, lx, pk ? 255 : 65535, pk ? "packet count" : "byte count", &v)))
+			if ((err = expect_num(c, lx, pk ? 255 : 65535,
+					      pk ? "packet count" : "byte count", &v)))
 				return err;
 			if (!v)
-				return cerr(c, lx->file, lx->tline, lx->tcol, "a limit of 0 can never match");
+				return cerr(c, lx->file, lx->tline, lx->tcol,
+					    "a limit of 0 can never match");
 			if (pk)
 				p->packets = v;
 			else
@@ -579,8 +636,10 @@ static int parse_protocol(struct compiler *c, struct lexer *lx)
 				if ((err = lx_next(c, lx)))
 					return err;
 				if (lx->t != T_IDENT)
-					return LERR(c, lx, "expected a protocol name after 'then', found %s",
-						    tok_name(lx->t));
+					return LERR(
+						c, lx,
+						"expected a protocol name after 'then', found %s",
+						tok_name(lx->t));
 				if (p->nthen >= 8)
 					return LERR(c, lx, "more than 8 sub-protocols");
 				memcpy(p->then[p->nthen], lx->text, strlen(lx->text) + 1);
@@ -593,8 +652,11 @@ static int parse_protocol(struct compiler *c, struct lexer *lx)
 			if ((err = expect(c, lx, T_SEMI)))
 				return err;
 		} else {
-			return LERR(c, lx, "expected transport, ports, packets, within, client, server or then; found %s%s%s",
-				    tok_name(lx->t), lx->t == T_IDENT ? " " : "", lx->t == T_IDENT ? lx->text : "");
+			return LERR(
+				c, lx,
+				"expected transport, ports, packets, within, client, server or then; found %s%s%s",
+				tok_name(lx->t), lx->t == T_IDENT ? " " : "",
+				lx->t == T_IDENT ? lx->text : "");
 		}
 	}
 	if (!p->nsteps[0] && !p->nsteps[1])
@@ -664,7 +726,8 @@ static int parse_include(struct compiler *c, struct lexer *lx)
 		snprintf(path, sizeof(path), "%s", lx->text);
 	} else {
 		snprintf(dirbuf, sizeof(dirbuf), "%s", lx->file);
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirname(dirbuf), lx->text) >= sizeof(path))
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dirname(dirbuf), lx->text) >=
+		    sizeof(path))
 			return LERR(c, lx, "include path too long");
 	}
 	if (c->depth >= NFG_INCLUDE_DEPTH)
@@ -697,7 +760,8 @@ static int parse_file(struct compiler *c, const char *file, const char *src, siz
 		else if (is_kw(&lx, "include"))
 			err = parse_include(c, &lx);
 		else
-			return LERR(c, &lx, "expected 'protocol' or 'include', found %s", tok_name(lx.t));
+			return LERR(c, &lx, "expected 'protocol' or 'include', found %s",
+				    tok_name(lx.t));
 		if (err)
 			return err;
 	}
@@ -721,20 +785,21 @@ static void set_mask(struct nfg_prog *pg, int byte, int w, int bit)
 	pg->mask[byte & 255][w] |= 1ull << bit;
 }
 
-static int gen_token(struct compiler *c, const struct ast_proto *ap, int pidx, int dir,
-		     int step, const struct ast_alt *a)
+static int gen_token(struct compiler *c, const struct ast_proto *ap, int pidx, int dir, int step,
+		     const struct ast_alt *a)
 {
 	struct nfg_prog *pg = c->out->prog;
 	int w, i, first;
 
 	if (pg->ntok >= NFG_MAX_TOK)
-		return cerr(c, ap->file, ap->line, ap->col, "more than %d tokens in all", NFG_MAX_TOK);
+		return cerr(c, ap->file, ap->line, ap->col, "more than %d tokens in all",
+			    NFG_MAX_TOK);
 	for (w = 0; w < NFG_WORDS; w++)
 		if (64 - c->bits_used[w] >= a->len)
 			break;
 	if (w == NFG_WORDS)
-		return cerr(c, ap->file, ap->line, ap->col,
-			    "tokens take more than %d bytes in all", NFG_BITS);
+		return cerr(c, ap->file, ap->line, ap->col, "tokens take more than %d bytes in all",
+			    NFG_BITS);
 	first = c->bits_used[w];
 	c->bits_used[w] += a->len;
 	pg->start[w] |= 1ull << first;
@@ -777,8 +842,8 @@ static int gen_head(struct compiler *c, const struct ast_proto *ap, struct nfg_s
 	int k, i;
 
 	if (pg->nlit + as->nalt > NFG_MAX_LIT)
-		return cerr(c, ap->file, ap->line, ap->col, "more than %d literals at fixed offsets",
-			    NFG_MAX_LIT);
+		return cerr(c, ap->file, ap->line, ap->col,
+			    "more than %d literals at fixed offsets", NFG_MAX_LIT);
 	s->kind = NFG_S_HEAD;
 	s->off = pg->nlit;
 	s->width = as->nalt;
@@ -810,9 +875,11 @@ static int gen_proto(struct compiler *c, struct ast_proto *ap, int parent, const
 	const char *base;
 
 	if (depth > NFG_THEN_DEPTH)
-		return cerr(c, file, line, col, "'then' chain deeper than %d (a cycle?)", NFG_THEN_DEPTH);
+		return cerr(c, file, line, col, "'then' chain deeper than %d (a cycle?)",
+			    NFG_THEN_DEPTH);
 	if (pg->nproto >= NFG_MAX_PROTO)
-		return cerr(c, file, line, col, "more than %d protocols once sub-protocols are expanded",
+		return cerr(c, file, line, col,
+			    "more than %d protocols once sub-protocols are expanded",
 			    NFG_MAX_PROTO);
 	base = strrchr(ap->name, '.');
 	base = base ? base + 1 : ap->name;
@@ -842,8 +909,8 @@ static int gen_proto(struct compiler *c, struct ast_proto *ap, int parent, const
 			struct nfg_step *s;
 
 			if (pg->nstep >= NFG_MAX_STEP)
-				return cerr(c, ap->file, ap->line, ap->col, "more than %d steps in all",
-					    NFG_MAX_STEP);
+				return cerr(c, ap->file, ap->line, ap->col,
+					    "more than %d steps in all", NFG_MAX_STEP);
 			s = &pg->step[pg->nstep++];
 			s->kind = as->kind;
 			s->cmp = as->cmp;
@@ -854,7 +921,7 @@ static int gen_proto(struct compiler *c, struct ast_proto *ap, int parent, const
 				s->off = as->anchor < 0 ? NFG_ANCHOR_NONE : as->anchor;
 				s->rel = as->rel;
 				s->within = as->within > 0 ? as->within :
-					    (as->anchor < 0 ? ap->within : 0);
+							     (as->anchor < 0 ? ap->within : 0);
 				for (k = 0; k < as->nalt; k++)
 					if ((err = gen_token(c, ap, pidx, dir, i, &as->alt[k])))
 						return err;
@@ -901,7 +968,8 @@ static int compile_finish(struct compiler *c)
 			char scoped[NFG_NAME_MAX * 2 + 2];
 			struct ast_proto *ch;
 
-			snprintf(scoped, sizeof(scoped), "%s.%s", c->protos[i].name, c->protos[i].then[j]);
+			snprintf(scoped, sizeof(scoped), "%s.%s", c->protos[i].name,
+				 c->protos[i].then[j]);
 			ch = find_proto(c, scoped);
 			if (!ch)
 				ch = find_proto(c, c->protos[i].then[j]);
@@ -946,8 +1014,8 @@ static int compile_end(struct compiler *c, int err, struct nfg_compiled *out)
 	return 0;
 }
 
-int nfg_compile_buf(const char *name, const char *buf, size_t len,
-		    struct nfg_compiled *out, char *err, size_t errlen)
+int nfg_compile_buf(const char *name, const char *buf, size_t len, struct nfg_compiled *out,
+		    char *err, size_t errlen)
 {
 	struct compiler c = { .err = err, .errlen = errlen, .out = out };
 	int ret;
@@ -959,8 +1027,8 @@ int nfg_compile_buf(const char *name, const char *buf, size_t len,
 	return compile_end(&c, ret, out);
 }
 
-int nfg_compile_files(const char *const *files, int nfiles,
-		      struct nfg_compiled *out, char *err, size_t errlen)
+int nfg_compile_files(const char *const *files, int nfiles, struct nfg_compiled *out, char *err,
+		      size_t errlen)
 {
 	struct compiler c = { .err = err, .errlen = errlen, .out = out, .allow_include = true };
 	int i, ret = 0;
@@ -1014,8 +1082,7 @@ static int blob_check(const struct nfg_compiled *c)
 	int i;
 
 	if (p->magic != NFG_MAGIC || p->version != NFG_VERSION || p->nproto > NFG_MAX_PROTO ||
-	    p->nwords > NFG_WORDS ||
-	    p->ntok > NFG_MAX_TOK || p->nstep > NFG_MAX_STEP)
+	    p->nwords > NFG_WORDS || p->ntok > NFG_MAX_TOK || p->nstep > NFG_MAX_STEP)
 		return -EINVAL;
 	for (i = 0; i < p->nproto; i++)
 		if (p->proto[i].step0[0] + p->proto[i].nsteps[0] > p->nstep ||
@@ -1063,8 +1130,8 @@ int nfg_read_blob(const char *path, struct nfg_compiled *out, char *err, size_t 
 	return 0;
 }
 
-int nfg_load_any(const char *const *files, int nfiles, struct nfg_compiled *out,
-		 char *err, size_t errlen)
+int nfg_load_any(const char *const *files, int nfiles, struct nfg_compiled *out, char *err,
+		 size_t errlen)
 {
 	__u32 magic = 0;
 	FILE *f;

@@ -20,12 +20,12 @@ int nfg_active(const struct nfg_maps *m, struct nfg_prog **out)
 	struct nfg_prog *p;
 
 	if (bpf_map_lookup_elem(m->active_fd, &zero, &slot))
-		return nfx_err(-errno, "nfx_nfg_active: %s", strerror(errno));
+		return nfx_err(errno ? -errno : -EIO, "nfx_nfg_active: %s", strerror(errno));
 	p = malloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	if (bpf_map_lookup_elem(m->prog_fd, &slot, p)) {
-		int err = -errno;
+		int err = errno ? -errno : -EIO;
 
 		free(p);
 		return nfx_err(err, "nfx_nfg_prog: %s", strerror(-err));

@@ -6,7 +6,8 @@
 /// this reports it at the source, on every kernel.
 /// A dereference through ->, * or [] is reported when a path from the
 /// lookup reaches it with no use of the pointer on the way, unless the
-/// same expression tests it first (`!v || v->x`, `v && v->x`, `v ? v->x : y`).
+/// same expression tests it first (`!v || v->x`, `a || !v || v->x`, `v && v->x`,
+/// `v ? v->x : y`).
 //
 // Confidence: High
 // Options: --no-includes --include-headers
@@ -75,6 +76,29 @@ position g;
 |
  v ? <+... v@g ...+> : E
 )
+
+// A test further left in a chain: `a || !v || v->x`, `a && v && v->x`.
+@guard_chain@
+expression v, L;
+position g;
+@@
+
+(
+ L || <+... v@g ...+>
+|
+ L && <+... v@g ...+>
+)
+
+@script:python depends on report@
+g << guard_chain.g;
+v << guard_chain.v;
+L << guard_chain.L;
+@@
+import re
+t = re.escape(v)
+if re.search(r'(!\s*%s\b|\b%s\s*[!=]=\s*NULL|(^|&&\s*)%s\s*($|&&))' % (t, t, t), L):
+	for p in g:
+		guarded.add(key(p))
 
 @script:python depends on report@
 p1 << deref.p1;

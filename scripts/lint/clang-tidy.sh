@@ -27,15 +27,25 @@ flags="-std=gnu11 -D_GNU_SOURCE -Iinclude -Iloader/lib -Iloader/cli -Ibpf -Iself
 	-I$BUILD $(pkg-config --cflags libbpf libxdp libmnl 2>/dev/null)"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-# shellcheck disable=SC2086
+# A file whose preprocessed text, checks and clang-tidy version were clean
+# before is clean now: remember clean results by that hash, so repeated
+# runs only pay for what changed.
+cache=$BUILD/lint-cache/clang-tidy
+mkdir -p "$cache"
+salt=$({ cat .clang-tidy; "$CLANG_TIDY" --version; } | sha1sum | cut -c1-40)
+# shellcheck disable=SC2016
 printf '%s\n' "${files[@]}" |
-	xargs -P "${LINT_JOBS:-2}" -I{} sh -c \
-		'"$0" --quiet "$1" -- $2 >"$3.$$" 2>&1
-		 if grep -E "^[^ ]+:[0-9]+:[0-9]+: (error|warning):" "$3.$$" | grep -qv "\.skel\.h:"; then
+	xargs -P "${LINT_JOBS:-2}" -I{} sh -c '
+		key=$({ echo "$5"; ${CC:-cc} -E $2 "$1" 2>&1; } | sha1sum | cut -c1-40)
+		[ -e "$4/$key" ] && exit 0
+		"$0" --quiet "$1" -- $2 >"$3.$$" 2>&1
+		if grep -E "^[^ ]+:[0-9]+:[0-9]+: (error|warning):" "$3.$$" | grep -qv "\.skel\.h:"; then
 			cat "$3.$$" >>"$3"; echo "FAILED $1" >>"$3"
-		 fi
-		 rm -f "$3.$$"' \
-		"$CLANG_TIDY" {} "$flags" "$out"
+		else
+			: >"$4/$key"
+		fi
+		rm -f "$3.$$"' \
+		"$CLANG_TIDY" {} "$flags" "$out" "$cache" "$salt"
 if [ -s "$out" ]; then
 	grep -E 'error|warning|FAILED|note' "$out"
 	echo "clang-tidy: findings in $(grep -c '^FAILED' "$out") of ${#files[@]} files"

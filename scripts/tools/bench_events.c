@@ -269,11 +269,12 @@ static int setup_bpf(struct bench *b)
 		.wakeup_every = NFX_EVENT_WAKEUP_EVERY,
 		.ring_bytes = PERCPU_RING_BYTES,
 	};
+	const char *wake = getenv("BENCH_WAKEUP_EVERY");
 	__u32 zero = 0;
 	int n;
 
-	if (getenv("BENCH_WAKEUP_EVERY"))
-		conf.wakeup_every = atoi(getenv("BENCH_WAKEUP_EVERY"));
+	if (wake)
+		conf.wakeup_every = atoi(wake);
 
 	b->skel = nfx_bench_events_bpf__open_and_load();
 	if (!b->skel) {
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 {
 	struct bench b = {};
 	struct producer prod[8];
-	pthread_t pt[8], ct;
+	pthread_t pt[8] = {}, ct;
 	int ncpus = libbpf_num_possible_cpus();
 	double secs;
 	int i, m;
@@ -356,13 +357,17 @@ int main(int argc, char **argv)
 	usleep(100000);	/* the consumer listens before anything is produced */
 	t0 = nfx_now_ns();
 	for (i = 0; i < b.producers; i++) {
-		int off = getenv("BENCH_CPU_OFFSET") ? atoi(getenv("BENCH_CPU_OFFSET")) : 0;
+		const char *offs = getenv("BENCH_CPU_OFFSET");
+		int off = offs ? atoi(offs) : 0;
 
 		prod[i] = (struct producer){ .b = &b, .cpu = (i + off) % ncpus, .idx = i };
-		pthread_create(&pt[i], NULL,
-			       b.mode == M_CTNETLINK || b.mode == M_NLMMAP ? ct_producer :
-									     bpf_producer,
-			       &prod[i]);
+		if (pthread_create(&pt[i], NULL,
+				   b.mode == M_CTNETLINK || b.mode == M_NLMMAP ? ct_producer :
+										 bpf_producer,
+				   &prod[i])) {
+			b.producers = i;	/* join only the threads that exist */
+			break;
+		}
 	}
 	usleep((useconds_t)(secs * 1e6));
 	atomic_store(&b.stop_producers, 1);

@@ -104,15 +104,16 @@ static double time_prog(int prog_fd, void *frame, size_t len)
 	return r[2];
 }
 
-static void emit(const char *metric, const char *unit, double nfx, const char *peer,
-		 double peer_v, const char *note)
+static void emit(const char *metric, const char *unit, double nfx, const char *peer, double peer_v,
+		 const char *note)
 {
 	const char *out = getenv("NFX_BENCH_OUT");
 	FILE *f;
 
 	if (!out || !(f = fopen(out, "a")))
 		return;
-	fprintf(f, "{\"bench\":\"flow\",\"metric\":\"%s\",\"unit\":\"%s\",\"nfx\":%.2f,"
+	fprintf(f,
+		"{\"bench\":\"flow\",\"metric\":\"%s\",\"unit\":\"%s\",\"nfx\":%.2f,"
 		"\"peer\":\"%s\",\"peer_value\":%.2f,\"ratio\":%.3f,\"note\":\"%s\"}\n",
 		metric, unit, nfx, peer, peer_v, nfx > 0 ? peer_v / nfx : 0, note);
 	fclose(f);
@@ -249,7 +250,8 @@ int main(int argc, char **argv)
 	printf("memory per flow (map memlock / capacity)\n");
 	printf("  %-42s %8.0f B\n", "nfx", (double)mem_nfx / NFX_FLOWS_MAX);
 	printf("  %-42s %8.0f B\n", "two entries per connection", (double)mem_two / NFX_FLOWS_MAX);
-	printf("  %-42s %8.0f B\n", "one entry keyed by the whole tuple", (double)mem_canon / NFX_FLOWS_MAX);
+	printf("  %-42s %8.0f B\n", "one entry keyed by the whole tuple",
+	       (double)mem_canon / NFX_FLOWS_MAX);
 
 	emit("table_ns_per_pkt", "ns/pkt", t_keyed, "two-entry table (conntrack layout)", t_two,
 	     "parse+lookup+counters only, same packet, same flows");

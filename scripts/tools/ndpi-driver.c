@@ -155,7 +155,8 @@ static void run_pcap(const char *path, bool print)
 						  h->ts.tv_sec * 1000ull + h->ts.tv_usec / 1000);
 		if (counting)
 			t_ns += now_ns() - t0;
-		if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN || r.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
+		if (r.app_protocol != NDPI_PROTOCOL_UNKNOWN ||
+		    r.master_protocol != NDPI_PROTOCOL_UNKNOWN) {
 			f->done = true;
 			f->needed = f->packets;
 			result_of(r, f->result, sizeof(f->result));
@@ -174,7 +175,8 @@ static void run_pcap(const char *path, bool print)
 			f->needed = f->packets;
 		}
 		if (print)
-			printf("%-28s %3d %-20s packets %u\n", basename(pc), i + 1, f->result, f->needed);
+			printf("%-28s %3d %-20s packets %u\n", basename(pc), i + 1, f->result,
+			       f->needed);
 		ndpi_free_flow(f->f);	/* frees the struct too */
 	}
 }

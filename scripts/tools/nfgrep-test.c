@@ -70,7 +70,8 @@ static __u64 total_ns, total_bytes, total_pkts;
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: nfgrep-test [-e EXPECTED] [-r REPEAT] [-t] [-q] [-v] FILTER... PCAP...\n");
+	fprintf(stderr,
+		"usage: nfgrep-test [-e EXPECTED] [-r REPEAT] [-t] [-q] [-v] FILTER... PCAP...\n");
 	return 2;
 }
 
@@ -172,8 +173,8 @@ static struct tflow *flow_of(const __u8 *data, __u32 len, struct nfx_pkt *pkt)
 		return NULL;
 	if (pkt->l4proto != NFX_IPPROTO_TCP && pkt->l4proto != NFX_IPPROTO_UDP)
 		return NULL;
-	nfx_flow_key_make(&k, pkt->family, pkt->l4proto, 0, &pkt->saddr, pkt->sport,
-			  &pkt->daddr, pkt->dport);
+	nfx_flow_key_make(&k, pkt->family, pkt->l4proto, 0, &pkt->saddr, pkt->sport, &pkt->daddr,
+			  pkt->dport);
 	h = nfx_flow_hash(&k, secret);
 	for (i = 0; i < nflows; i++)
 		if (flows[i].hash == h && !memcmp(&flows[i].key, &k, sizeof(k)))
@@ -229,7 +230,8 @@ static int run_packet(const __u8 *data, __u32 len)
 		} else if (!f->best) {
 			struct nfg_state st;
 
-			if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfx_nfg_state), &f->hash, &st) &&
+			if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfx_nfg_state), &f->hash,
+						 &st) &&
 			    st.best && st.best <= NFG_MAX_PROTO) {
 				f->best = active.proto[st.best - 1].app_id;
 				f->best_at = f->packets;
@@ -244,7 +246,8 @@ static const char *expected_for(const char *file, int flow)
 	int i;
 
 	for (i = 0; i < nexpects; i++)
-		if ((!strcmp(expects[i].file, file)) && (expects[i].flow == flow || expects[i].flow == 0)) {
+		if ((!strcmp(expects[i].file, file)) &&
+		    (expects[i].flow == flow || expects[i].flow == 0)) {
 			expects[i].used = true;
 			return expects[i].result;
 		}
@@ -270,7 +273,8 @@ static int load_expect(const char *path)
 			continue;
 		if (nexpects == MAX_EXPECT ||
 		    sscanf(line, "%127s %15s %63s", e->file, flow, e->result) != 3) {
-			fprintf(stderr, "%s:%d:1: expected \"<pcap> <flow|*> <result>\"\n", path, ln);
+			fprintf(stderr, "%s:%d:1: expected \"<pcap> <flow|*> <result>\"\n", path,
+				ln);
 			fclose(f);
 			return -EINVAL;
 		}
@@ -300,18 +304,20 @@ static int run_pcap(const char *path, int *mismatches, bool last)
 	}
 	dlt = pcap_datalink(p);
 	if (dlt != 1) {	/* DLT_EN10MB, in the header left out */
-		fprintf(stderr, "nfgrep-test: %s: link type %d, only Ethernet is read\n", path, dlt);
+		fprintf(stderr, "nfgrep-test: %s: link type %d, only Ethernet is read\n", path,
+			dlt);
 		pcap_close(p);
 		return -EINVAL;
 	}
 	flush_maps();
 	nflows = 0;
-	while ((r = pcap_next_ex(p, &h, &data)) == 1) {
+	while (pcap_next_ex(p, &h, &data) == 1) {
 		if (h->caplen != h->len)
 			continue;	/* truncated capture: nothing to match on */
 		r = run_packet(data, h->caplen);
 		if (r) {
-			fprintf(stderr, "nfgrep-test: %s: BPF_PROG_TEST_RUN: %s\n", path, strerror(-r));
+			fprintf(stderr, "nfgrep-test: %s: BPF_PROG_TEST_RUN: %s\n", path,
+				strerror(-r));
 			pcap_close(p);
 			return r;
 		}
@@ -320,7 +326,9 @@ static int run_pcap(const char *path, int *mismatches, bool last)
 	for (i = 0; last && i < nflows; i++) {
 		struct tflow *f = &flows[i];
 		const struct nfx_pkt *k = &f->first;
-		const char *res = f->needed ? app_name(f->app) : f->best ? app_name(f->best) : "unknown";
+		const char *res = f->needed ? app_name(f->app) :
+				  f->best   ? app_name(f->best) :
+					      "unknown";
 		__u32 needed = f->needed ? f->needed : f->best ? f->best_at : f->packets;
 		const char *want = expected_for(base, i + 1);
 		bool bad = want && strcmp(want, res);
@@ -332,8 +340,9 @@ static int run_pcap(const char *path, int *mismatches, bool last)
 		printf("%-28s %3d %-3s %s:%u -> %s:%u %-20s packets %u%s%s%s\n", base, i + 1,
 		       k->l4proto == NFX_IPPROTO_TCP ? "tcp" : "udp",
 		       nfx_addr_str(k->family, &k->saddr, a, sizeof(a)), ntohs(k->sport),
-		       nfx_addr_str(k->family, &k->daddr, b, sizeof(b)), ntohs(k->dport), res, needed,
-		       f->needed ? "" : " (undecided)", bad ? "  MISMATCH, expected " : "", bad ? want : "");
+		       nfx_addr_str(k->family, &k->daddr, b, sizeof(b)), ntohs(k->dport), res,
+		       needed, f->needed ? "" : " (undecided)", bad ? "  MISMATCH, expected " : "",
+		       bad ? want : "");
 	}
 	return 0;
 }
@@ -347,16 +356,25 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "e:r:tqvh")) != -1) {
 		switch (opt) {
-		case 'e': expect = optarg; break;
-		case 't': timing = true; break;
-		case 'q': quiet = true; break;
-		case 'v': verbose = true; break;
+		case 'e':
+			expect = optarg;
+			break;
+		case 't':
+			timing = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
 		case 'r':
 			repeat = atoi(optarg);
 			if (repeat < 1)
 				return usage();
 			break;
-		default: return usage();
+		default:
+			return usage();
 		}
 	}
 	for (i = optind; i < argc && !is_pcap(argv[i]); i++) {
@@ -381,7 +399,8 @@ int main(int argc, char **argv)
 		goto out;
 	for (; i < argc; i++) {
 		if (!is_pcap(argv[i])) {
-			fprintf(stderr, "nfgrep-test: %s: not a pcap file (filters come first)\n", argv[i]);
+			fprintf(stderr, "nfgrep-test: %s: not a pcap file (filters come first)\n",
+				argv[i]);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -427,8 +446,8 @@ int main(int argc, char **argv)
 				seen = seen || !strcmp(basename(pc), expects[i].file);
 			}
 			if (seen) {
-				printf("%-28s %3d missing flow, expected %s  MISMATCH\n", expects[i].file,
-				       expects[i].flow, expects[i].result);
+				printf("%-28s %3d missing flow, expected %s  MISMATCH\n",
+				       expects[i].file, expects[i].flow, expects[i].result);
 				mismatches++;
 			}
 		}

@@ -14,10 +14,9 @@
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: nfgrep check FILE...\n"
-		"       nfgrep compile FILE... -o OUT\n"
-		"       nfgrep dump FILE...\n");
+	fprintf(stderr, "usage: nfgrep check FILE...\n"
+			"       nfgrep compile FILE... -o OUT\n"
+			"       nfgrep dump FILE...\n");
 	return 2;
 }
 
@@ -26,13 +25,15 @@ static void dump(const struct nfg_compiled *c)
 	const struct nfg_prog *p = c->prog;
 	int i, d, k;
 
-	printf("protocols %u tokens %u steps %u max_packets %u max_bytes %u\n",
-	       p->nproto, p->ntok, p->nstep, p->max_packets, p->max_bytes);
+	printf("protocols %u tokens %u steps %u max_packets %u max_bytes %u\n", p->nproto, p->ntok,
+	       p->nstep, p->max_packets, p->max_bytes);
 	for (i = 0; i < p->nproto; i++) {
 		const struct nfg_proto *pr = &p->proto[i];
 
 		printf("%2d %-24s l4 %-3s parent %-3d packets %u ports", i, c->names[i],
-		       pr->l4 == 6 ? "tcp" : pr->l4 == 17 ? "udp" : "any",
+		       pr->l4 == 6  ? "tcp" :
+		       pr->l4 == 17 ? "udp" :
+				      "any",
 		       pr->parent == NFG_PARENT_NONE ? -1 : pr->parent, pr->packets);
 		for (k = 0; k < pr->nports; k++)
 			printf("%s%u", k ? "," : " ", pr->ports[k]);
@@ -46,11 +47,12 @@ static void dump(const struct nfg_compiled *c)
 					printf("token at %s%d within %u\n", s->rel ? "+" : "",
 					       s->off == NFG_ANCHOR_NONE ? -1 : s->off, s->within);
 				else if (s->kind == NFG_S_FIELD)
-					printf("%s%u[%u] & 0x%x %s 0x%x\n", s->flags & NFG_F_LE ? "le" : "u",
-					       s->width * 8, s->off, s->mask, nfg_step_cmp_str(s->cmp), s->value);
+					printf("%s%u[%u] & 0x%x %s 0x%x\n",
+					       s->flags & NFG_F_LE ? "le" : "u", s->width * 8,
+					       s->off, s->mask, nfg_step_cmp_str(s->cmp), s->value);
 				else if (s->kind == NFG_S_HEAD)
-					printf("literal in head, %u alternatives, needs %u bytes\n", s->width,
-					       p->lit[s->off].need);
+					printf("literal in head, %u alternatives, needs %u bytes\n",
+					       s->width, p->lit[s->off].need);
 				else
 					printf("len %s %u\n", nfg_step_cmp_str(s->cmp), s->value);
 			}
@@ -90,8 +92,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "check")) {
-		printf("%s: %u protocols, %u tokens, %u steps\n", nfiles == 1 ? files[0] : "filters",
-		       c.prog->nproto, c.prog->ntok, c.prog->nstep);
+		printf("%s: %u protocols, %u tokens, %u steps\n",
+		       nfiles == 1 ? files[0] : "filters", c.prog->nproto, c.prog->ntok,
+		       c.prog->nstep);
 	} else if (!strcmp(argv[1], "dump")) {
 		dump(&c);
 	} else {

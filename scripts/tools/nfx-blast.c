@@ -34,16 +34,28 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "6d:p:n:s:")) != -1) {
 		switch (c) {
-		case '6': v6 = 1; break;
-		case 'd': dst = optarg; break;
-		case 'p': port = strtoul(optarg, NULL, 0); break;
-		case 'n': count = strtoul(optarg, NULL, 0); break;
-		case 's': size = strtoul(optarg, NULL, 0); break;
-		default: return 2;
+		case '6':
+			v6 = 1;
+			break;
+		case 'd':
+			dst = optarg;
+			break;
+		case 'p':
+			port = strtoul(optarg, NULL, 0);
+			break;
+		case 'n':
+			count = strtoul(optarg, NULL, 0);
+			break;
+		case 's':
+			size = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (!dst || port == 0 || port > 65535 || size == 0 || size > sizeof(payload)) {
-		fprintf(stderr, "usage: nfx-blast [-6] -d DST -p PORT [-n COUNT] [-s SIZE<=1500]\n");
+		fprintf(stderr,
+			"usage: nfx-blast [-6] -d DST -p PORT [-n COUNT] [-s SIZE<=1500]\n");
 		return 2;
 	}
 	if (v6) {

@@ -86,7 +86,7 @@ static int setup(__u32 udp_timeout)
 	fx.skel->rodata->hash_key[1] = 0xfedcba9876543210ull;
 	fx.skel->rodata->features = 0;
 	if (nfx_xdp_bpf__load(fx.skel))
-		return -errno ? -errno : -EINVAL;
+		return errno ? -errno : -EINVAL;
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
 		cfg.timeouts.tcp[i] = 60;
 	cfg.timeouts.udp_unreplied = udp_timeout;

@@ -21,8 +21,8 @@ static int send_pkt(struct nfx_xdp_bpf *skel, struct pkt_spec *s)
 }
 
 /* c -> s with flags, then the reply direction with rflags (0: none) */
-static void tcp(struct nfx_xdp_bpf *skel, int fam, const char *c, uint16_t cp,
-		const char *s, uint16_t sp, uint8_t fl, bool from_client)
+static void tcp(struct nfx_xdp_bpf *skel, int fam, const char *c, uint16_t cp, const char *s,
+		uint16_t sp, uint8_t fl, bool from_client)
 {
 	struct pkt_spec p = { .family = fam, .proto = 6, .tcp_flags = fl };
 
@@ -45,7 +45,8 @@ static void handshake_and_close(int fam, const char *c, const char *s)
 	ASSERT_EQ(e.tcp_state, FLOW_TCP_SYN_SENT, "SYN_SENT");
 	ASSERT_EQ(tier, 0, "unassured tier");
 	tcp(skel, fam, c, 40000, s, 80, PKT_SYN | PKT_ACK, false);
-	ASSERT_EQ(xdp_test_flow(skel, fam, 6, s, 80, c, 40000, &e, &tier), 0, "same entry from reply");
+	ASSERT_EQ(xdp_test_flow(skel, fam, 6, s, 80, c, 40000, &e, &tier), 0,
+		  "same entry from reply");
 	ASSERT_EQ(e.tcp_state, FLOW_TCP_SYN_RECV, "SYN_RECV");
 	ASSERT_FALSE(e.flags & FLOW_F_ASSURED, "not assured on SYN-ACK");
 	tcp(skel, fam, c, 40000, s, 80, PKT_ACK, true);
@@ -85,10 +86,19 @@ static void handshake_and_close(int fam, const char *c, const char *s)
 	nfx_xdp_bpf__destroy(skel);
 }
 
-TEST(tcp4_lifecycle) { handshake_and_close(4, "192.0.2.10", "198.51.100.20"); }
-TEST(tcp6_lifecycle) { handshake_and_close(6, "2001:db8::10", "2001:db8:1::20"); }
+TEST(tcp4_lifecycle)
+{
+	handshake_and_close(4, "192.0.2.10", "198.51.100.20");
+}
+TEST(tcp6_lifecycle)
+{
+	handshake_and_close(6, "2001:db8::10", "2001:db8:1::20");
+}
 /* The responder sorts first: the canonical order differs from the initiator's. */
-TEST(tcp4_lifecycle_reverse_order) { handshake_and_close(4, "198.51.100.20", "192.0.2.10"); }
+TEST(tcp4_lifecycle_reverse_order)
+{
+	handshake_and_close(4, "198.51.100.20", "192.0.2.10");
+}
 
 TEST(rst_closes)
 {
@@ -98,7 +108,8 @@ TEST(rst_closes)
 	ASSERT_TRUE(skel, "load");
 	tcp(skel, 4, "192.0.2.1", 1000, "192.0.2.2", 22, PKT_SYN, true);
 	tcp(skel, 4, "192.0.2.1", 1000, "192.0.2.2", 22, PKT_RST | PKT_ACK, false);
-	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "192.0.2.2", 22, &e, NULL), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "192.0.2.2", 22, &e, NULL), 0,
+		  "entry");
 	ASSERT_EQ(e.tcp_state, FLOW_TCP_CLOSE, "CLOSE");
 	nfx_xdp_bpf__destroy(skel);
 }
@@ -113,7 +124,8 @@ TEST(invalid_transitions_counted)
 	/* ACK from the client before any SYN-ACK, and a SYN-ACK from the client */
 	tcp(skel, 4, "192.0.2.1", 1000, "192.0.2.2", 22, PKT_ACK, true);
 	tcp(skel, 4, "192.0.2.1", 1000, "192.0.2.2", 22, PKT_SYN | PKT_ACK, true);
-	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "192.0.2.2", 22, &e, NULL), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "192.0.2.1", 1000, "192.0.2.2", 22, &e, NULL), 0,
+		  "entry");
 	ASSERT_EQ(e.invalid, 2, "two invalid transitions");
 	ASSERT_EQ(e.tcp_state, FLOW_TCP_SYN_SENT, "state unchanged");
 	ASSERT_EQ(xdp_test_stat(skel, NFX_STAT_TCP_INVALID), 2, "counter");
@@ -136,7 +148,8 @@ TEST(syn_ack_flood_never_assured)
 	}
 	ASSERT_EQ(xdp_test_count(skel, 1), 0, "assured tier empty");
 	ASSERT_EQ(xdp_test_count(skel, 0), 100, "all in the unassured tier");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "203.0.113.1", 1000, "192.0.2.2", 80, &e, NULL), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 6, "203.0.113.1", 1000, "192.0.2.2", 80, &e, NULL), 0,
+		  "entry");
 	ASSERT_EQ(e.tcp_state, FLOW_TCP_SYN_RECV, "SYN_RECV");
 	nfx_xdp_bpf__destroy(skel);
 }
@@ -151,10 +164,12 @@ TEST(udp_assured_when_replied)
 
 	ASSERT_TRUE(skel, "load");
 	ASSERT_EQ(send_pkt(skel, &q), 2, "query");
-	ASSERT_EQ(xdp_test_flow(skel, 6, 17, "fd00::1", 5353, "fd00::53", 53, &e, &tier), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 6, 17, "fd00::1", 5353, "fd00::53", 53, &e, &tier), 0,
+		  "entry");
 	ASSERT_FALSE(e.flags & FLOW_F_ASSURED, "unreplied");
 	ASSERT_EQ(send_pkt(skel, &r), 2, "reply");
-	ASSERT_EQ(xdp_test_flow(skel, 6, 17, "fd00::1", 5353, "fd00::53", 53, &e, &tier), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 6, 17, "fd00::1", 5353, "fd00::53", 53, &e, &tier), 0,
+		  "entry");
 	ASSERT_TRUE(e.flags & FLOW_F_ASSURED, "assured");
 	ASSERT_EQ(tier, 1, "assured tier");
 	ASSERT_EQ(xdp_test_count(skel, 0) + xdp_test_count(skel, 1), 1, "one entry");
@@ -172,7 +187,8 @@ TEST(same_address_different_ports)
 	ASSERT_EQ(send_pkt(skel, &a), 2, "a");
 	ASSERT_EQ(send_pkt(skel, &b), 2, "b");
 	ASSERT_EQ(xdp_test_count(skel, 0) + xdp_test_count(skel, 1), 1, "one entry");
-	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "192.0.2.7", 9000, "192.0.2.7", 8000, &e, NULL), 0, "entry");
+	ASSERT_EQ(xdp_test_flow(skel, 4, 17, "192.0.2.7", 9000, "192.0.2.7", 8000, &e, NULL), 0,
+		  "entry");
 	ASSERT_EQ(ntohs(e.key.lo_port), 8000, "lower port first");
 	ASSERT_TRUE(e.flags & FLOW_F_ASSURED, "both ways seen");
 	nfx_xdp_bpf__destroy(skel);
@@ -181,12 +197,18 @@ TEST(same_address_different_ports)
 TEST(icmp_echo_one_entry_errors_untracked)
 {
 	struct nfx_xdp_bpf *skel = xdp_test_load(NULL);
-	struct pkt_spec req = { .family = 4, .proto = 1, .src = "192.0.2.1", .dst = "192.0.2.2",
-				.sport = 77 };
-	struct pkt_spec rep = { .family = 4, .proto = 1, .src = "192.0.2.2", .dst = "192.0.2.1",
-				.sport = 77, .echo_reply = true };
-	struct pkt_spec err = { .family = 4, .proto = 1, .src = "192.0.2.9", .dst = "192.0.2.1",
-				.icmp_type = 3 };
+	struct pkt_spec req = {
+		.family = 4, .proto = 1, .src = "192.0.2.1", .dst = "192.0.2.2", .sport = 77
+	};
+	struct pkt_spec rep = { .family = 4,
+				.proto = 1,
+				.src = "192.0.2.2",
+				.dst = "192.0.2.1",
+				.sport = 77,
+				.echo_reply = true };
+	struct pkt_spec err = {
+		.family = 4, .proto = 1, .src = "192.0.2.9", .dst = "192.0.2.1", .icmp_type = 3
+	};
 
 	ASSERT_TRUE(skel, "load");
 	ASSERT_EQ(send_pkt(skel, &req), 2, "request");

@@ -78,11 +78,18 @@ static int install(const char *src)
 }
 
 static int send_fwd(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq, const char *data,
-		size_t len)
+		    size_t len)
 {
-	struct pkt_spec s = { .family = 4, .proto = 6, .src = "10.1.0.1", .dst = "10.1.0.2",
-			      .sport = sport, .dport = dport, .tcp_flags = flags, .seq = seq,
-			      .payload = data, .payload_len = len };
+	struct pkt_spec s = { .family = 4,
+			      .proto = 6,
+			      .src = "10.1.0.1",
+			      .dst = "10.1.0.2",
+			      .sport = sport,
+			      .dport = dport,
+			      .tcp_flags = flags,
+			      .seq = seq,
+			      .payload = data,
+			      .payload_len = len };
 	uint8_t buf[2048];
 	size_t n = pkt_build(&s, buf, sizeof(buf));
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = n, .repeat = 1);
@@ -95,13 +102,20 @@ static int send_fwd(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq,
 /* Reverse direction, from the server. */
 static int send_back(uint16_t sport, uint16_t dport, uint8_t flags, uint32_t seq)
 {
-	struct pkt_spec s = { .family = 4, .proto = 6, .src = "10.1.0.2", .dst = "10.1.0.1",
-			      .sport = dport, .dport = sport, .tcp_flags = flags, .seq = seq };
+	struct pkt_spec s = { .family = 4,
+			      .proto = 6,
+			      .src = "10.1.0.2",
+			      .dst = "10.1.0.1",
+			      .sport = dport,
+			      .dport = sport,
+			      .tcp_flags = flags,
+			      .seq = seq };
 	uint8_t buf[256];
 	size_t n = pkt_build(&s, buf, sizeof(buf));
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = buf, .data_size_in = n, .repeat = 1);
 
-	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_xdp), &o) ? -errno : (int)o.retval;
+	return bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_xdp), &o) ? -errno :
+										  (int)o.retval;
 }
 
 static void handshake(uint16_t sport, uint16_t dport)
@@ -133,8 +147,7 @@ static const char *name_of(int app)
 	static struct nfg_name n;
 	__u32 id = app;
 
-	if (app <= 0 || app >= NFG_APPS_MAX ||
-	    bpf_map_lookup_elem(maps.names_fd, &id, &n))
+	if (app <= 0 || app >= NFG_APPS_MAX || bpf_map_lookup_elem(maps.names_fd, &id, &n))
 		return app == NFG_APP_NONE ? "none" : "?";
 	return n.name;
 }
@@ -227,7 +240,8 @@ TEST(reload_is_atomic_and_keeps_ids)
 	before = app_of(1001, 22);
 	ssh_id = before;
 	ASSERT_EQ(install("protocol redis { client { \"*1\\r\\n\" at 0; } }\n"
-			  "protocol ssh { client { \"SSH-\" at 0; } }\n"), 0, "reload");
+			  "protocol ssh { client { \"SSH-\" at 0; } }\n"),
+		  0, "reload");
 	ASSERT_EQ(app_of(1001, 22), before, "classified flow keeps its mark");
 	handshake(1006, 22);
 	send_fwd(1006, 22, PKT_ACK, 100, "SSH-1.99-y\r\n", 12);

@@ -13,25 +13,44 @@ static inline uint32_t jh_rol(uint32_t x, int k)
 	return (x << k) | (x >> (32 - k));
 }
 
-#define JH_MIX(a, b, c)                                          \
-	do {                                                     \
-		a -= c; a ^= jh_rol(c, 4);  c += b;              \
-		b -= a; b ^= jh_rol(a, 6);  a += c;              \
-		c -= b; c ^= jh_rol(b, 8);  b += a;              \
-		a -= c; a ^= jh_rol(c, 16); c += b;              \
-		b -= a; b ^= jh_rol(a, 19); a += c;              \
-		c -= b; c ^= jh_rol(b, 4);  b += a;              \
+#define JH_MIX(a, b, c) \
+	do { \
+		a -= c; \
+		a ^= jh_rol(c, 4); \
+		c += b; \
+		b -= a; \
+		b ^= jh_rol(a, 6); \
+		a += c; \
+		c -= b; \
+		c ^= jh_rol(b, 8); \
+		b += a; \
+		a -= c; \
+		a ^= jh_rol(c, 16); \
+		c += b; \
+		b -= a; \
+		b ^= jh_rol(a, 19); \
+		a += c; \
+		c -= b; \
+		c ^= jh_rol(b, 4); \
+		b += a; \
 	} while (0)
 
-#define JH_FINAL(a, b, c)                                        \
-	do {                                                     \
-		c ^= b; c -= jh_rol(b, 14);                      \
-		a ^= c; a -= jh_rol(c, 11);                      \
-		b ^= a; b -= jh_rol(a, 25);                      \
-		c ^= b; c -= jh_rol(b, 16);                      \
-		a ^= c; a -= jh_rol(c, 4);                       \
-		b ^= a; b -= jh_rol(a, 14);                      \
-		c ^= b; c -= jh_rol(b, 24);                      \
+#define JH_FINAL(a, b, c) \
+	do { \
+		c ^= b; \
+		c -= jh_rol(b, 14); \
+		a ^= c; \
+		a -= jh_rol(c, 11); \
+		b ^= a; \
+		b -= jh_rol(a, 25); \
+		c ^= b; \
+		c -= jh_rol(b, 16); \
+		a ^= c; \
+		a -= jh_rol(c, 4); \
+		b ^= a; \
+		b -= jh_rol(a, 14); \
+		c ^= b; \
+		c -= jh_rol(b, 24); \
 	} while (0)
 
 /* Hash n 32-bit words with a 32-bit seed (the kernel's jhash2). */
@@ -49,9 +68,12 @@ static inline uint32_t jhash_words(const uint32_t *k, uint32_t n, uint32_t seed)
 		k += 3;
 	}
 	switch (n) {
-	case 3: c += k[2]; /* fall through */
-	case 2: b += k[1]; /* fall through */
-	case 1: a += k[0];
+	case 3:
+		c += k[2]; /* fall through */
+	case 2:
+		b += k[1]; /* fall through */
+	case 1:
+		a += k[0];
 		JH_FINAL(a, b, c);
 		/* fall through */
 	case 0:

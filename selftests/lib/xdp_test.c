@@ -65,8 +65,7 @@ fail:
 
 int xdp_test_run(struct nfx_xdp_bpf *skel, void *frame, size_t len)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len,
-		    .repeat = 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = len, .repeat = 1);
 	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.nfx_xdp), &opts);
 
 	return err ? -errno : (int)opts.retval;
@@ -86,9 +85,9 @@ uint64_t xdp_test_stat(struct nfx_xdp_bpf *skel, enum nfx_stat idx)
 	return sum;
 }
 
-int xdp_test_flow(struct nfx_xdp_bpf *skel, int family, uint8_t proto,
-		  const char *src, uint16_t sport, const char *dst, uint16_t dport,
-		  struct flow_entry *out, int *tier)
+int xdp_test_flow(struct nfx_xdp_bpf *skel, int family, uint8_t proto, const char *src,
+		  uint16_t sport, const char *dst, uint16_t dport, struct flow_entry *out,
+		  int *tier)
 {
 	union nfx_addr s, d;
 	struct flow_key k;
@@ -101,8 +100,8 @@ int xdp_test_flow(struct nfx_xdp_bpf *skel, int family, uint8_t proto,
 		return -1;
 	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfx_link), &zero, &lc))
 		return -1;
-	nfx_flow_key_make(&k, family == 4 ? NFX_AF_INET : NFX_AF_INET6, proto, lc.zone,
-			  &s, htons(sport), &d, htons(dport));
+	nfx_flow_key_make(&k, family == 4 ? NFX_AF_INET : NFX_AF_INET6, proto, lc.zone, &s,
+			  htons(sport), &d, htons(dport));
 	h = nfx_flow_hash(&k, key);
 	if (!bpf_map_lookup_elem(bpf_map__fd(skel->maps.nfx_flows), &h, out)) {
 		if (tier)

@@ -28,9 +28,9 @@ int xdp_test_run(struct nfx_xdp_bpf *skel, void *frame, size_t len);
 uint64_t xdp_test_stat(struct nfx_xdp_bpf *skel, enum nfx_stat idx);
 
 /* Find the entry for a packet tuple in either tier; 0 found, -1 not. */
-int xdp_test_flow(struct nfx_xdp_bpf *skel, int family, uint8_t proto,
-		  const char *src, uint16_t sport, const char *dst, uint16_t dport,
-		  struct flow_entry *out, int *tier);
+int xdp_test_flow(struct nfx_xdp_bpf *skel, int family, uint8_t proto, const char *src,
+		  uint16_t sport, const char *dst, uint16_t dport, struct flow_entry *out,
+		  int *tier);
 
 /* Entries in the assured (tier 1) and unassured (tier 0) tables. */
 int xdp_test_count(struct nfx_xdp_bpf *skel, int tier);

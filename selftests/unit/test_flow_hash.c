@@ -58,11 +58,11 @@ static uint64_t hash_dir(const struct tuple *t, const __u64 key[2], int rev, int
 	struct flow_key k;
 
 	if (rev)
-		*dir = nfx_flow_key_make(&k, t->family, t->proto, 0, &t->b, htons(t->bp),
-					 &t->a, htons(t->ap));
+		*dir = nfx_flow_key_make(&k, t->family, t->proto, 0, &t->b, htons(t->bp), &t->a,
+					 htons(t->ap));
 	else
-		*dir = nfx_flow_key_make(&k, t->family, t->proto, 0, &t->a, htons(t->ap),
-					 &t->b, htons(t->bp));
+		*dir = nfx_flow_key_make(&k, t->family, t->proto, 0, &t->a, htons(t->ap), &t->b,
+					 htons(t->bp));
 	return nfx_flow_hash(&k, key);
 }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* The JSON writer behind every -j: commas, nesting, escaping. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -48,22 +49,23 @@ static void top_array(struct json_writer *jw)
 	jw_ku64(jw, "a", 18446744073709551615ull);
 	jw_obj_end(jw);
 	jw_obj_start(jw);
-	jw_kdouble(jw, "nan", 0.0 / 0.0);
+	jw_kdouble(jw, "nan", NAN);
 	jw_obj_end(jw);
 	jw_arr_end(jw);
 }
 
 TEST(nesting_and_escapes)
 {
-	ASSERT_STREQ(render(nested),
-		     "{\"name\":\"a\\\"b\\\\c\\n\\u0001\",\"list\":[1,-2,{},[]],\"ok\":true,\"x\":0.5,\"n\":null}\n",
-		     "rendered");
+	ASSERT_STREQ(
+		render(nested),
+		"{\"name\":\"a\\\"b\\\\c\\n\\u0001\",\"list\":[1,-2,{},[]],\"ok\":true,\"x\":0.5,\"n\":null}\n",
+		"rendered");
 }
 
 TEST(arrays_of_objects_and_extremes)
 {
-	ASSERT_STREQ(render(top_array),
-		     "[{\"a\":18446744073709551615},{\"nan\":null}]\n", "rendered");
+	ASSERT_STREQ(render(top_array), "[{\"a\":18446744073709551615},{\"nan\":null}]\n",
+		     "rendered");
 }
 
 int main(void)

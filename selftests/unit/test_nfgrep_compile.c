@@ -42,12 +42,16 @@ TEST(compile_http_with_children)
 
 TEST(errors_have_locations)
 {
-	static const struct { const char *src, *want; } cases[] = {
+	static const struct {
+		const char *src, *want;
+	} cases[] = {
 		{ "protocol x { client { \"a\" at; } }", "t.nfg:1:29: expected offset" },
-		{ "protocol x {\n  client { u8[70] == 1; } }", "t.nfg:2:15: field offset 70 is larger than 63" },
+		{ "protocol x {\n  client { u8[70] == 1; } }",
+		  "t.nfg:2:15: field offset 70 is larger than 63" },
 		{ "protocol x { client { \"abc } }", "t.nfg:1:23: unterminated string" },
 		{ "protocol x { then y; client { \"a\"; } }", "t.nfg:1:19: unknown protocol 'y'" },
-		{ "protocol x { client { \"a\"; } }\nprotocol x { }", "t.nfg:2:10: protocol 'x' already defined" },
+		{ "protocol x { client { \"a\"; } }\nprotocol x { }",
+		  "t.nfg:2:10: protocol 'x' already defined" },
 		{ "include \"/etc/passwd\";", "t.nfg:1:9: include is not allowed here" },
 		{ "protocol a { then b; client {\"x\";} } protocol b { then a; client {\"y\";} }",
 		  "every protocol is a sub-protocol" },
@@ -93,7 +97,9 @@ TEST(blob_round_trip_and_corruption)
 	ASSERT_TRUE(fd >= 0, "temporary file");
 	close(fd);
 	ASSERT_EQ(compile("protocol a { client { \"x\" at 0; } then b; }\n"
-			  "protocol a.b { client { \"yz\"; } }\n", &c, err), 0, "compiles");
+			  "protocol a.b { client { \"yz\"; } }\n",
+			  &c, err),
+		  0, "compiles");
 	ASSERT_EQ(nfg_write_blob(&c, path), 0, "written");
 	ASSERT_EQ(nfg_read_blob(path, &back, err, sizeof(err)), 0, "read back");
 	ASSERT_EQ(memcmp(back.prog, c.prog, sizeof(*c.prog)), 0, "same program");

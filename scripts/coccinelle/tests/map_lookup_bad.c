@@ -31,3 +31,12 @@ int first_word(__u32 key)
 		return 0;
 	return w[1];
 }
+
+int chained(__u32 key)
+{
+	struct nfx_counter *c = bpf_map_lookup_elem(&nfx_stats, &key);
+
+	if (key > 3 || c->packets > 10) /* expected report */
+		return 1;
+	return 0;
+}

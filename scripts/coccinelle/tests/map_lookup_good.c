@@ -33,3 +33,14 @@ int lookup_tier(struct flow_ctx *fc)
 		return 0;
 	return e->flags;
 }
+
+int route(int rc)
+{
+	__u32 zero = 0;
+	struct nfx_nat_conf *conf;
+
+	conf = bpf_map_lookup_elem(&nfx_nat_conf, &zero);
+	if (rc != 0 || !conf || conf->fwd != 1)
+		return 2;
+	return 3;
+}
