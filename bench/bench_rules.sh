@@ -41,7 +41,12 @@ gen() {	# $1 = format: nfx | ipt | nft, $2 = count
 	}'
 }
 now() { date +%s.%N; }
-json() { echo "{\"bench\":\"rules\",\"metric\":\"$1\",\"unit\":\"$2\",\"nfx\":$3,\"peer\":\"$4\",\"peer_value\":$5,\"ratio\":$(echo "scale=3; if ($3 > 0) $5/$3 else 0" | bc),\"note\":\"$6\"}" >>"$OUT"; }
+json() {	# printf: bc prints ".5", which JSON does not allow
+	local r
+	r=$(echo "scale=3; if ($3 > 0) $5/$3 else 0" | bc)
+	printf '{"bench":"rules","metric":"%s","unit":"%s","nfx":%.4f,"peer":"%s","peer_value":%.4f,"ratio":%.3f,"note":"%s"}\n' \
+		"$1" "$2" "$3" "$4" "$5" "$r" "$6" >>"$OUT"
+}
 
 gen nfx $N >$T/nfx.rules
 gen ipt $N >$T/ipt.rules
