@@ -49,7 +49,6 @@ static const char *const outer_names[OM_MAX] = {
 struct nfx_rules {
 	int outer[OM_MAX];
 	int cur_fd, stats_fd, rl_fd;
-	bool own_fds;
 	/* the batch */
 	bool in_batch, only_deletes, from_current;
 	struct nfx_rule *rules;
