@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every libFuzzer target (fuzz/fuzz_*.c) for a short fixed time
-# (NFX_FUZZ_SECONDS, default 15 s each) from its seed corpus; one TAP line
+# (NFX_FUZZ_SECONDS, default 10 s each) from its seed corpus; one TAP line
 # per target. `make fuzz FUZZ_SECONDS=N` is the long run.
 set -u
 cd "$(dirname "$0")/../.."
@@ -16,4 +16,4 @@ if [ -z "$cc" ] || ! "$cc" -fsanitize=fuzzer,address "$probe/t.c" -o "$probe/t" 
 fi
 ls fuzz/fuzz_*.c >/dev/null 2>&1 || { echo "SKIP: no fuzz targets"; exit 4; }
 make -s --no-print-directory -j2 fuzz-build || exit 1
-exec scripts/fuzz.sh "${NFX_FUZZ_SECONDS:-15}"
+exec scripts/fuzz.sh "${NFX_FUZZ_SECONDS:-10}"
