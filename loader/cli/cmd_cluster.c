@@ -4,6 +4,7 @@
  * status. keepalived's notify scripts call join/leave; see
  * scripts/cluster/ and docs-cluster.md.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,42 +33,48 @@ static int links_open(struct cli_ctx *ctx, const char *dev, struct cluster_links
 {
 	char **names = NULL, *one[2] = { (char *)dev, NULL };
 	__u32 ids[64];
-	int i, j, err = 0;
+	int i, j, n = 0, err = 0;
 
 	cl->n = 0;
 	if (!dev) {
-		if (nfx_links_list(ctx->pin_root, &names) < 0)
-			return cli_fail(ctx, "%s", nfx_errmsg());
+		if (nfx_links_list(ctx->pin_root, &names) < 0) {
+			cli_fail(ctx, "%s", nfx_errmsg());
+			return CLI_EXIT_FAIL;
+		}
 		if (!names[0]) {
 			nfx_links_free(names);
-			return cli_fail(ctx, "nfx is not attached to any link");
+			cli_fail(ctx, "nfx is not attached to any link");
+			return CLI_EXIT_FAIL;
 		}
 	}
-	for (i = 0; (dev ? one : names)[i] && cl->n < 64; i++) {
+	/* n counts locally: the analyzer loses cl->n across snprintf(cl->name). */
+	for (i = 0; (dev ? one : names)[i] && n < 64; i++) {
 		const char *name = (dev ? one : names)[i];
 		struct nfx_link *link;
 		__u32 id;
 
 		if (nfx_link_open(name, ctx->pin_root, &link)) {
-			err = cli_fail(ctx, "%s", nfx_errmsg());
+			cli_fail(ctx, "%s", nfx_errmsg());
+			err = CLI_EXIT_FAIL;
 			break;
 		}
 		id = nfx_cluster_map_id(link);
 		if (!id) {
 			nfx_link_close(link);
-			err = cli_fail(ctx, "%s: no nfx_cluster map (attached by an older nfx?)",
-				       name);
+			cli_fail(ctx, "%s: no nfx_cluster map (attached by an older nfx?)", name);
+			err = CLI_EXIT_FAIL;
 			break;
 		}
-		for (j = 0; j < cl->n && ids[j] != id; j++)
+		for (j = 0; j < n && ids[j] != id; j++)
 			;
-		if (j < cl->n) {
+		if (j < n) {
 			nfx_link_close(link);	/* same namespace as an earlier link */
 			continue;
 		}
-		ids[cl->n] = id;
-		snprintf(cl->name[cl->n], sizeof(cl->name[0]), "%s", name);
-		cl->link[cl->n++] = link;
+		ids[n] = id;
+		snprintf(cl->name[n], sizeof(cl->name[0]), "%s", name);
+		cl->link[n++] = link;
+		cl->n = n;
 	}
 	nfx_links_free(names);
 	if (err)
@@ -80,8 +87,10 @@ static int parse_id(struct cli_ctx *ctx, const char *s, __u8 *id)
 	char *end;
 	unsigned long v = strtoul(s, &end, 0);
 
-	if (!*s || *end || v < 1 || v > 255)
-		return cli_usage(ctx, "'%s' is not a node id (1..255)", s);
+	if (!*s || *end || v < 1 || v > 255) {
+		cli_usage(ctx, "'%s' is not a node id (1..255)", s);
+		return CLI_EXIT_USAGE;
+	}
 	*id = v;
 	return 0;
 }
@@ -239,6 +248,24 @@ out:
 }
 
 /*
+ * Match lit at the start of s as sscanf() matches a format's plain text: a
+ * ' ' in lit skips any run of white space (none included). After the match,
+ * or NULL.
+ */
+static const char *match_text(const char *s, const char *lit)
+{
+	for (; *lit; lit++) {
+		if (*lit == ' ') {
+			while (isspace((unsigned char)*s))
+				s++;
+		} else if (*s++ != *lit) {
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/*
  * conntrackd's view, from `conntrackd -C CONF -s`: entries in the external
  * cache (state replicated from the peers). -1 when it cannot be read.
  */
@@ -256,13 +283,20 @@ static long long conntrackd_external(const char *conf)
 	if (!p)
 		return -1;
 	while (fgets(line, sizeof(line), p)) {
+		const char *num;
+		char *end;
 		long long v;
 
 		if (strstr(line, "cache external"))
 			external = true;
 		else if (strstr(line, "cache internal"))
 			external = false;
-		if (external && sscanf(line, " current active connections: %lld", &v) == 1) {
+		num = external ? match_text(line, " current active connections: ") : NULL;
+		if (!num)
+			continue;
+		errno = 0;
+		v = strtoll(num, &end, 10);
+		if (end != num && errno != ERANGE) {
 			n = v;
 			external = false;
 		}

@@ -26,7 +26,8 @@
 
 static unsigned int repeat = 1000000;
 
-static double time_prog(int prog_fd, void *frame, size_t len, __u32 *retval)
+/* Median ns/pkt of 5 runs into *ns, the last verdict into *retval; 0 or -1. */
+static int time_prog(int prog_fd, void *frame, size_t len, double *ns, __u32 *retval)
 {
 	double r[5], t;
 	int i, j;
@@ -49,7 +50,8 @@ static double time_prog(int prog_fd, void *frame, size_t len, __u32 *retval)
 				r[i] = r[j];
 				r[j] = t;
 			}
-	return r[2];
+	*ns = r[2];
+	return 0;
 }
 
 static void emit(const char *metric, double nfx, const char *peer, double peer_v, const char *note)
@@ -132,11 +134,14 @@ int main(int argc, char **argv)
 	len = pkt_build(&data, frame, sizeof(frame));
 
 	set_cluster(skel, false, e.owner);
-	t_off = time_prog(fd, frame, len, &rv_off);
+	if (time_prog(fd, frame, len, &t_off, &rv_off))
+		return 1;
 	set_cluster(skel, true, e.owner);
-	t_own = time_prog(fd, frame, len, &rv_own);
+	if (time_prog(fd, frame, len, &t_own, &rv_own))
+		return 1;
 	set_cluster(skel, true, e.owner == 1 ? 2 : 1);
-	t_foreign = time_prog(fd, frame, len, &rv_foreign);
+	if (time_prog(fd, frame, len, &t_foreign, &rv_foreign))
+		return 1;
 	if (rv_off != 2 || rv_own != 2 || rv_foreign != 1) {
 		fprintf(stderr, "bench_cluster: verdicts %u/%u/%u, want pass/pass/drop\n", rv_off,
 			rv_own, rv_foreign);
