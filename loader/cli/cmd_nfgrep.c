@@ -20,8 +20,10 @@ static int compile(struct cli_ctx *ctx, int argc, char **argv, struct nfg_compil
 {
 	char err[NFG_ERR_MAX];
 
-	if (nfg_load_any((const char *const *)argv, argc, c, err, sizeof(err)))
-		return cli_fail(ctx, "%s", err);
+	if (nfg_load_any((const char *const *)argv, argc, c, err, sizeof(err))) {
+		cli_fail(ctx, "%s", err);
+		return CLI_EXIT_FAIL;
+	}
 	return 0;
 }
 
@@ -30,22 +32,24 @@ static int open_maps(struct cli_ctx *ctx, const char *ifname, struct nfx_link **
 		     struct nfg_maps *m)
 {
 	char **links = NULL;
-	int err;
 
+	*link = NULL;
 	if (!ifname) {
-		if (nfx_links_list(ctx->pin_root, &links) < 0)
-			return cli_fail(ctx, "%s", nfx_errmsg());
+		if (nfx_links_list(ctx->pin_root, &links) < 0) {
+			cli_fail(ctx, "%s", nfx_errmsg());
+			return CLI_EXIT_FAIL;
+		}
 		if (!links[0]) {
 			nfx_links_free(links);
-			return cli_fail(ctx, "nfx is not attached to any link");
+			cli_fail(ctx, "nfx is not attached to any link");
+			return CLI_EXIT_FAIL;
 		}
 		ifname = links[0];
 	}
-	err = nfx_link_open(ifname, ctx->pin_root, link);
-	if (err) {
-		err = cli_fail(ctx, "%s", nfx_errmsg());
+	if (nfx_link_open(ifname, ctx->pin_root, link)) {
+		cli_fail(ctx, "%s", nfx_errmsg());
 		nfx_links_free(links);
-		return err;
+		return CLI_EXIT_FAIL;
 	}
 	nfx_links_free(links);
 	m->prog_fd = nfx_link_map_fd(*link, "nfx_nfg_prog");
@@ -53,9 +57,10 @@ static int open_maps(struct cli_ctx *ctx, const char *ifname, struct nfx_link **
 	m->names_fd = nfx_link_map_fd(*link, "nfx_nfg_names");
 	if (m->prog_fd < 0 || m->active_fd < 0 || m->names_fd < 0) {
 		nfx_link_close(*link);
-		return cli_fail(
-			ctx,
-			"the attached pipeline has no nfgrep maps (attached by an older nfx?)");
+		*link = NULL;
+		cli_fail(ctx,
+			 "the attached pipeline has no nfgrep maps (attached by an older nfx?)");
+		return CLI_EXIT_FAIL;
 	}
 	return 0;
 }

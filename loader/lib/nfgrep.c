@@ -352,6 +352,7 @@ static bool is_kw(const struct lexer *lx, const char *kw)
 static int expect_num(struct compiler *c, struct lexer *lx, unsigned long long max,
 		      const char *what, unsigned long long *v)
 {
+	*v = 0;
 	if (lx->t != T_NUM)
 		return LERR(c, lx, "expected %s, found %s", what, tok_name(lx->t));
 	if (lx->num > max)
@@ -671,8 +672,10 @@ static int read_file(const char *path, char **buf, size_t *len)
 	char *b = NULL, *nb;
 	int err = 0;
 
+	*buf = NULL;
+	*len = 0;
 	if (!f)
-		return -errno;
+		return errno ? -errno : -EIO;
 	for (;;) {
 		size_t r;
 

@@ -19,8 +19,12 @@ int nfg_active(const struct nfg_maps *m, struct nfg_prog **out)
 	__u32 zero = 0, slot = 0;
 	struct nfg_prog *p;
 
-	if (bpf_map_lookup_elem(m->active_fd, &zero, &slot))
-		return nfx_err(errno ? -errno : -EIO, "nfx_nfg_active: %s", strerror(errno));
+	if (bpf_map_lookup_elem(m->active_fd, &zero, &slot)) {
+		int err = errno ? -errno : -EIO;
+
+		nfx_err(err, "nfx_nfg_active: %s", strerror(-err));
+		return err;
+	}
 	p = malloc(sizeof(*p));
 	if (!p)
 		return -ENOMEM;
@@ -28,7 +32,8 @@ int nfg_active(const struct nfg_maps *m, struct nfg_prog **out)
 		int err = errno ? -errno : -EIO;
 
 		free(p);
-		return nfx_err(err, "nfx_nfg_prog: %s", strerror(-err));
+		nfx_err(err, "nfx_nfg_prog: %s", strerror(-err));
+		return err;
 	}
 	*out = p;
 	return slot;
@@ -89,6 +94,8 @@ int nfg_install(const struct nfg_maps *m, struct nfg_compiled *c)
 	slot = nfg_active(m, &old);
 	if (slot < 0)
 		return slot;
+	if (!old) /* nfg_active() sets it whenever it succeeds */
+		return -EIO;
 	err = assign_ids(m, c);
 	if (err)
 		goto out;
