@@ -336,13 +336,16 @@ static size_t arp_request(uint8_t *f, const char *sender, const char *target, bo
 {
 	memset(f, 0, 60);
 	memset(f, 0xff, 6);
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	static const uint8_t mac[6] = { 2, 0, 0, 0, 0, 1 };
+	static const uint8_t arp_hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 1 };
+
+	memcpy(f + 6, mac, sizeof(mac));
 	f[12] = 0x08;
 	f[13] = 0x06;
-	memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x01", 8);
+	memcpy(f + 14, arp_hdr, sizeof(arp_hdr));
 	if (reply)
 		f[21] = 2;
-	memcpy(f + 22, "\x02\x00\x00\x00\x00\x01", 6);
+	memcpy(f + 22, mac, sizeof(mac));
 	inet_pton(AF_INET, sender, f + 28);
 	inet_pton(AF_INET, target, f + 38);
 	return 60;
