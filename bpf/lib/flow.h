@@ -178,6 +178,7 @@ static __always_inline void flow_promote(struct flow_ctx *fc, const struct nfx_c
 		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
 		return;
 	}
+	nfx_gc_track(NFX_GC_TIER_ASSURED, fc->hash, fc->e->first_seen);
 	nfx_quota_release(&cfg->gc, flow_src_addr(fc->e), fc->key.family);
 	bpf_map_delete_elem(&nfx_flows_new, &fc->hash);
 	fc->e = bpf_map_lookup_elem(&nfx_flows, &fc->hash);
@@ -232,6 +233,7 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
 {
 	struct flow_entry ne;
 	void *tier = &nfx_flows_new;
+	__u32 placed = NFX_GC_TIER_NEW;
 
 	/*
 	 * A flow being promoted is inserted in nfx_flows before it leaves
@@ -243,18 +245,22 @@ static __always_inline int flow_create(struct xdp_md *ctx, struct flow_ctx *fc,
 	flow_entry_init(&ne, fc, pkt);
 	if ((features & NFX_FEAT_CT_KFUNCS) && nfx_ct_adopt(ctx, pkt, &ne))
 		nfx_stat_add(NFX_STAT_FLOW_ADOPTED, 0);
-	if (ne.flags & FLOW_F_ASSURED)
+	if (ne.flags & FLOW_F_ASSURED) {
 		tier = &nfx_flows;
-	else if (!nfx_quota_admit(&cfg->gc, &pkt->saddr, pkt->family)) {
+		placed = NFX_GC_TIER_ASSURED;
+	} else if (!nfx_quota_admit(&cfg->gc, &pkt->saddr, pkt->family)) {
 		/* The source prefix holds its share of the unassured tier. */
 		nfx_stat_add(NFX_STAT_FLOW_QUOTA, 0);
 		return -1;
 	}
-	if (bpf_map_update_elem(tier, &fc->hash, &ne, BPF_NOEXIST) &&
-	    bpf_map_update_elem(&nfx_flows_new, &fc->hash, &ne, BPF_NOEXIST)) {
-		nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
-		return -1;
+	if (bpf_map_update_elem(tier, &fc->hash, &ne, BPF_NOEXIST)) {
+		if (bpf_map_update_elem(&nfx_flows_new, &fc->hash, &ne, BPF_NOEXIST)) {
+			nfx_stat_add(NFX_STAT_FLOW_FULL, 0);
+			return -1;
+		}
+		placed = NFX_GC_TIER_NEW;
 	}
+	nfx_gc_track(placed, fc->hash, ne.first_seen);
 	nfx_stat_add(NFX_STAT_FLOW_NEW, 0);
 	fc->created = true;
 	return 0;

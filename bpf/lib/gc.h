@@ -31,6 +31,66 @@ struct {
 	__type(value, struct nfx_quota_val);
 } nfx_quota SEC(".maps");
 
+/*
+ * The collector's queues (nfx/gc.h), one per tier. Twice the tier's size:
+ * slots of flows gone before the collector reached them (flushed, evicted
+ * by the LRU, replaced) take room until then.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * NFX_FLOWS_NEW_MAX);
+	__type(key, __u32);
+	__type(value, struct nfx_gc_slot);
+} nfx_gcq_new SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2 * NFX_FLOWS_MAX);
+	__type(key, __u32);
+	__type(value, struct nfx_gc_slot);
+} nfx_gcq SEC(".maps");
+
+/*
+ * Append a flow to the queue of its tier (qmap, queue q of the state). The
+ * size is the map's, read through BTF, so that a loader may size the
+ * queues with the tiers.
+ */
+static __always_inline void nfx_gc_enqueue(void *qmap, struct nfx_gc_queue *q, __u64 hash,
+					   __u64 born)
+{
+	struct nfx_gc_slot *s;
+	__u32 size = ((struct bpf_map *)qmap)->max_entries, idx;
+	__u64 pos;
+
+	if (!size)
+		return;
+	pos = __sync_fetch_and_add(&q->head, 1);
+	if (pos - q->tail >= size)
+		__sync_fetch_and_add(&q->lost, 1);
+	idx = (__u32)(pos % size);
+	s = bpf_map_lookup_elem(qmap, &idx);
+	if (!s)
+		return;
+	s->hash = hash;
+	/* published last, by an exchange: a full barrier (no release store before 6.15) */
+	__sync_lock_test_and_set(&s->tag, nfx_gc_tag(born, pos));
+}
+
+/* The datapath inserted a flow in tier (enum nfx_gc_tier). */
+static __always_inline void nfx_gc_track(__u32 tier, __u64 hash, __u64 born)
+{
+	struct nfx_gc_state *st;
+	__u32 zero = 0;
+
+	st = bpf_map_lookup_elem(&nfx_gc, &zero);
+	if (!st)
+		return;
+	if (tier == NFX_GC_TIER_ASSURED)
+		nfx_gc_enqueue(&nfx_gcq, &st->queue[NFX_GC_TIER_ASSURED], hash, born);
+	else
+		nfx_gc_enqueue(&nfx_gcq_new, &st->queue[NFX_GC_TIER_NEW], hash, born);
+}
+
 /* The initiator's address of an entry. */
 static __always_inline const union nfx_addr *flow_src_addr(const struct flow_entry *e)
 {

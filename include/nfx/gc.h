@@ -27,6 +27,51 @@ enum nfx_gc_tier {
 };
 
 /*
+ * The collector's queue of one tier: an array of slots used as a ring, one
+ * slot per flow it must visit. The datapath appends a slot when it inserts
+ * a flow in the tier; the collector takes slots from the tail, drops the
+ * flow if it has expired and otherwise appends it again. A pass over a
+ * tier thus costs what it examines, wherever it starts, which a walk of the
+ * hash map cannot do (bpf_for_each_map_elem() has no start position).
+ *
+ * A slot is "written" when the position in its tag equals the low 32 bits
+ * of its ring position: a producer claims a position (head) before it writes the slot,
+ * and the collector stops at a claimed slot not yet written. A slot whose
+ * flow is gone, or was replaced by a newer flow of the same hash (born
+ * differs), is stale and skipped. When the ring is full the producer still
+ * writes (the oldest unvisited slot is lost) and counts it in lost; the
+ * collector then rescans the tier with a walk of the map, which registers
+ * every flow again. A rescan also runs first, for flows inserted before
+ * the collector started (or from user space).
+ */
+struct nfx_gc_slot {
+	__u64 hash;			/* key of the flow in its tier */
+	__u64 tag;			/* nfx_gc_tag(): birth and ring position */
+};
+
+/*
+ * Low 32 bits of the flow's first_seen above the low 32 bits of the ring
+ * position: one 64-bit word, so that publishing a slot is one atomic
+ * exchange, ordered after the hash on every architecture.
+ */
+static __always_inline __u64 nfx_gc_tag(__u64 born, __u64 pos)
+{
+	return (born << 32) | (__u32)pos;
+}
+
+struct nfx_gc_queue {
+	__u64 head;			/* next position to claim (datapath, collector) */
+	__u64 tail;			/* next position to visit (collector) */
+	__u64 end;			/* head when the current pass began */
+	__u64 lost;			/* slots overwritten while unvisited */
+	__u64 lost_seen;		/* lost at the last rescan */
+	__u64 stale;			/* slots of flows already gone, total */
+	__u64 rescans;			/* rescans of the tier completed */
+	__u32 scanned;			/* 0: the next pass is a rescan */
+	__u32 open;			/* a pass over the tier has begun */
+};
+
+/*
  * The one value of map nfx_gc. The timer lives here so that it is freed
  * with the map: when the last pin and fd of nfx_gc go away (detach of the
  * last link of the namespace), the kernel cancels the timer and drops the
@@ -41,7 +86,7 @@ struct nfx_gc_state {
 	__u64 run_ns;			/* time spent collecting, total */
 	__u64 last_cycle;		/* bpf_ktime_get_ns() at the end of the last cycle */
 	__u32 tier;			/* enum nfx_gc_tier being walked */
-	__u32 cursor;			/* entries of that tier already walked this cycle */
+	__u32 cursor;			/* rescan: entries of that tier already walked */
 	__u32 count[NFX_GC_TIERS];	/* live entries found by the last walk of each tier */
 	__u32 live[NFX_GC_TIERS];	/* live entries counted so far in the current walk */
 	__u32 fill;			/* count[0] + count[1] */
@@ -50,6 +95,7 @@ struct nfx_gc_state {
 	__u32 busy;			/* a slice is running (timer or `gc run`) */
 	__u32 armed;			/* the timer has been started */
 	__u32 delay_ms;			/* until the next slice */
+	struct nfx_gc_queue queue[NFX_GC_TIERS];
 };
 
 /* Key of map nfx_quota: a source prefix. */

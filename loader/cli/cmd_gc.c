@@ -209,6 +209,8 @@ out:
 
 /* ---- gc ---- */
 
+static const char *const gc_tier_names[NFX_GC_TIERS] = { "unassured", "assured" };
+
 static void json_gc(struct json_writer *jw, const char *ifname, const struct nfx_config *cfg,
 		    const struct nfx_gc_state *st, __u64 cap)
 {
@@ -255,6 +257,20 @@ static void json_gc(struct json_writer *jw, const char *ifname, const struct nfx
 	jw_ku64(jw, "examined", st->examined);
 	jw_ku64(jw, "removed", st->removed);
 	jw_ku64(jw, "run_ns", st->run_ns);
+	jw_key(jw, "queues");
+	jw_obj_start(jw);
+	for (i = 0; i < NFX_GC_TIERS; i++) {
+		const struct nfx_gc_queue *q = &st->queue[i];
+
+		jw_key(jw, gc_tier_names[i]);
+		jw_obj_start(jw);
+		jw_ku64(jw, "queued", q->head - q->tail);
+		jw_ku64(jw, "stale", q->stale);
+		jw_ku64(jw, "lost", q->lost);
+		jw_ku64(jw, "rescans", q->rescans);
+		jw_obj_end(jw);
+	}
+	jw_obj_end(jw);
 	jw_obj_end(jw);
 	jw_obj_end(jw);
 }
@@ -276,6 +292,14 @@ static void print_gc(const char *ifname, const struct nfx_config *cfg,
 	printf("  cycles %llu, slices %llu, examined %llu, expired %llu, %.1f ms in the collector\n",
 	       (unsigned long long)st->cycles, (unsigned long long)st->slices,
 	       (unsigned long long)st->examined, (unsigned long long)st->removed, st->run_ns / 1e6);
+	for (i = 0; i < NFX_GC_TIERS; i++) {
+		const struct nfx_gc_queue *q = &st->queue[i];
+
+		printf("  %s queue: %llu queued, %llu stale skipped, %llu lost, %llu rescans\n",
+		       gc_tier_names[i], (unsigned long long)(q->head - q->tail),
+		       (unsigned long long)q->stale, (unsigned long long)q->lost,
+		       (unsigned long long)q->rescans);
+	}
 	printf("  timeouts (s):");
 	for (i = 0; i < FLOW_TCP_STATE_MAX; i++)
 		printf("%s %s=%u", i % 5 ? "" : "\n   ", nfx_gc_keys[i], to->tcp[i]);

@@ -86,8 +86,14 @@ bb=/.nfx/busybox
 x=/.nfx/xfer
 work=$(cat /.nfx/work)
 kver=$(uname -r)
-$bb mount -t tmpfs tmp /tmp
-$bb mount -t tmpfs run /run
+# The root is a tmpfs already; a tmpfs of their own on /tmp and /run would
+# hide a work tree that lives under them (a clone in /tmp).
+case $work in
+/tmp/* | /run/*) ;;
+*)
+	$bb mount -t tmpfs tmp /tmp
+	$bb mount -t tmpfs run /run ;;
+esac
 $bb mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 $bb mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 $bb mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
