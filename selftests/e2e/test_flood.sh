@@ -104,6 +104,9 @@ echo probe | in_c socat -u - UDP:$S4:9,sourceport=5353 2>/dev/null
 wait $EVPID
 t_eq "collector removal reported (END evicted)" "$(jq -r .reason "$EVLOG.gc" 2>/dev/null)" evicted
 t_eq "the UDP flow is gone" "$(nfx_loader flows -c udp port 5353)" 0
+# The assured tier never overflowed its queue: one rescan, the first pass.
+t_eq "assured tier collected from its queue" \
+	"$(nfx_loader -j gc show "$IF_RA" | jq -c '.[0].state.queues.assured.rescans')" 1
 
 gcmap=$(bpftool -j map show pinned "$NFX_PIN_ROOT/$IF_RA/nfx_gc" | jq '.id')
 gcprog=$(bpftool -j prog show | jq --argjson m "$gcmap" \
