@@ -168,7 +168,7 @@ static __always_inline long gcq_visit(struct gc_walk *w, struct nfx_gc_queue *q,
 	return 0;
 }
 
-static long gcq_step_new(__u64 i, struct gc_walk *w)
+static long gcq_step(__u64 i, struct gc_walk *w)
 {
 	struct nfx_gc_state *st;
 	__u32 zero = 0;
@@ -176,18 +176,9 @@ static long gcq_step_new(__u64 i, struct gc_walk *w)
 	st = bpf_map_lookup_elem(&nfx_gc, &zero);
 	if (!st)
 		return 1;
+	if (w->tier)
+		return gcq_visit(w, &st->queue[NFX_GC_TIER_ASSURED], &nfx_gcq, &nfx_flows);
 	return gcq_visit(w, &st->queue[NFX_GC_TIER_NEW], &nfx_gcq_new, &nfx_flows_new);
-}
-
-static long gcq_step_assured(__u64 i, struct gc_walk *w)
-{
-	struct nfx_gc_state *st;
-	__u32 zero = 0;
-
-	st = bpf_map_lookup_elem(&nfx_gc, &zero);
-	if (!st)
-		return 1;
-	return gcq_visit(w, &st->queue[NFX_GC_TIER_ASSURED], &nfx_gcq, &nfx_flows);
 }
 
 /* Set every prefix's count to what the walk found; forget the others. */
@@ -260,11 +251,9 @@ static __always_inline void gc_slice(struct nfx_gc_state *st, const struct nfx_c
 			gc_walk_assured(&w);
 		else
 			gc_walk_new(&w);
-	} else if (tier) {
-		/* one turn more than the budget: the turn that finds it spent */
-		bpf_loop(w.budget + 1, gcq_step_assured, &w, 0);
 	} else {
-		bpf_loop(w.budget + 1, gcq_step_new, &w, 0);
+		/* one turn more than the budget: the turn that finds it spent */
+		bpf_loop(w.budget + 1, gcq_step, &w, 0);
 	}
 
 	st->slices++;

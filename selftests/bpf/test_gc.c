@@ -21,7 +21,7 @@
 #include "../lib/tap.h"
 #include "../lib/pkt.h"
 
-#define TIER 256		/* entries per tier in these tests */
+#define TIER 256 /* entries per tier in these tests */
 #define ESTABLISHED 64
 #define SERVER "198.51.100.1"
 
@@ -65,7 +65,7 @@ static struct nfx_xdp_bpf *xdp_open(void)
 		return NULL;
 	bpf_map__set_max_entries(skel->maps.nfx_flows, TIER);
 	bpf_map__set_max_entries(skel->maps.nfx_flows_new, TIER);
-	skel->rodata->features = 0;	/* no kernel conntrack adoption */
+	skel->rodata->features = 0; /* no kernel conntrack adoption */
 	skel->rodata->hash_key[0] = 0x0123456789abcdefull;
 	skel->rodata->hash_key[1] = 0xfedcba9876543210ull;
 	if (nfx_xdp_bpf__load(skel)) {
@@ -298,6 +298,16 @@ static struct nfx_gc_bpf *gc_open(void)
 	return skel;
 }
 
+/* In a TEST: the collector on maps of its own, or SKIP with the reason. */
+#define GC_OPEN_OR_SKIP(skel) \
+	do { \
+		if (geteuid()) \
+			SKIP("needs root for BPF"); \
+		(skel) = gc_open(); \
+		if (!(skel)) \
+			SKIP("cannot load nfx_gc: %s", strerror(errno)); \
+	} while (0)
+
 static void put_flows(int fd, int n, __u8 proto, __u8 flags, __u8 state, __u64 last_seen)
 {
 	struct flow_entry e = {};
@@ -306,7 +316,7 @@ static void put_flows(int fd, int n, __u8 proto, __u8 flags, __u8 state, __u64 l
 
 	for (i = 0; i < n; i++) {
 		memset(&e, 0, sizeof(e));
-		nfx_addr_parse("192.0.0.0", &e.key.lo_addr);	/* + i below */
+		nfx_addr_parse("192.0.0.0", &e.key.lo_addr); /* + i below */
 		nfx_addr_parse(SERVER, &e.key.hi_addr);
 		e.key.lo_addr.b[14] = i >> 8;
 		e.key.lo_addr.b[15] = i;
@@ -359,15 +369,11 @@ TEST(gc_expires_by_protocol_and_state)
 	struct nfx_gc_bpf *skel;
 	int afd, nfd;
 
-	if (geteuid())
-		SKIP("needs root for BPF");
-	skel = gc_open();
-	if (!skel)
-		SKIP("cannot load nfx_gc: %s", strerror(errno));
+	GC_OPEN_OR_SKIP(skel);
 	skel->bss->now_ns = NOW;
 	afd = bpf_map__fd(skel->maps.nfx_flows);
 	nfd = bpf_map__fd(skel->maps.nfx_flows_new);
-	set_gc(bpf_map__fd(skel->maps.nfx_config), "slice", "7");	/* many slices per walk */
+	set_gc(bpf_map__fd(skel->maps.nfx_config), "slice", "7"); /* many slices per walk */
 	/* UDP unreplied 30 s: 40 s idle goes, 20 s idle stays */
 	put_flows(nfd, 50, 17, FLOW_F_SEEN_LO, 0, NOW - 40 * SEC);
 	put_flows(nfd, 30, 17, FLOW_F_SEEN_HI, 0, NOW - 20 * SEC);
@@ -396,11 +402,7 @@ TEST(gc_recounts_quotas)
 	struct nfx_gc_bpf *skel;
 	int qfd;
 
-	if (geteuid())
-		SKIP("needs root for BPF");
-	skel = gc_open();
-	if (!skel)
-		SKIP("cannot load nfx_gc: %s", strerror(errno));
+	GC_OPEN_OR_SKIP(skel);
 	skel->bss->now_ns = NOW;
 	qfd = bpf_map__fd(skel->maps.nfx_quota);
 	set_gc(bpf_map__fd(skel->maps.nfx_config), "quota", "5");
@@ -461,11 +463,7 @@ TEST(gc_pass_costs_what_the_queue_holds)
 	int afd, gfd, i;
 	__u64 key;
 
-	if (geteuid())
-		SKIP("needs root for BPF");
-	skel = gc_open();
-	if (!skel)
-		SKIP("cannot load nfx_gc: %s", strerror(errno));
+	GC_OPEN_OR_SKIP(skel);
 	skel->bss->now_ns = NOW;
 	afd = bpf_map__fd(skel->maps.nfx_flows);
 	gfd = bpf_map__fd(skel->maps.nfx_gc);
@@ -567,7 +565,7 @@ TEST(gc_queue_follows_the_datapath)
 	bpf_map__set_max_entries(xdp->maps.nfx_flows, TIER);
 	bpf_map__set_max_entries(xdp->maps.nfx_flows_new, TIER);
 	bpf_map__set_max_entries(xdp->maps.nfx_gcq, 2 * TIER);
-	bpf_map__set_max_entries(xdp->maps.nfx_gcq_new, 64);	/* small: overflows */
+	bpf_map__set_max_entries(xdp->maps.nfx_gcq_new, 64); /* small: overflows */
 	xdp->rodata->features = 0;
 	if (nfx_xdp_bpf__load(xdp)) {
 		nfx_xdp_bpf__destroy(xdp);
@@ -589,7 +587,7 @@ TEST(gc_queue_follows_the_datapath)
 	ASSERT_EQ(q.head, 10, "each promotion queued in the assured tier");
 	q = queue_of(gfd, NFX_GC_TIER_NEW);
 	ASSERT_EQ(q.head, 15, "each creation queued in the unassured tier");
-	gc_cycles(gc, 1);	/* the first: rescans */
+	gc_cycles(gc, 1); /* the first: rescans */
 
 	udp_flows(xdp, 100, 7);
 	gc_state(gc, &st0);
@@ -683,11 +681,7 @@ TEST(timer_collects_and_goes_with_the_map)
 	struct nfx_gc_state st;
 	int nfd, i, fd;
 
-	if (geteuid())
-		SKIP("needs root for BPF");
-	skel = gc_open();
-	if (!skel)
-		SKIP("cannot load nfx_gc: %s", strerror(errno));
+	GC_OPEN_OR_SKIP(skel);
 	nfd = bpf_map__fd(skel->maps.nfx_flows_new);
 	set_gc(bpf_map__fd(skel->maps.nfx_config), "interval", "10ms");
 	set_gc(bpf_map__fd(skel->maps.nfx_config), "interval.max", "80ms");
