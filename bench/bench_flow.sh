@@ -24,7 +24,7 @@ ct_obj=$(cat /sys/kernel/slab/nf_conntrack/object_size 2>/dev/null ||
 if [ -n "$ct_obj" ]; then
 	printf '  %-46s %8s B (slab object; extensions and hash buckets extra)\n' \
 		"nf_conntrack struct nf_conn" "$ct_obj"
-	echo "{\"bench\":\"flow\",\"metric\":\"bytes_per_flow\",\"unit\":\"B\",\"nfx\":$nfx_bytes,\"peer\":\"nf_conntrack slab object\",\"peer_value\":$ct_obj,\"ratio\":$(echo "scale=3; $ct_obj/$nfx_bytes" | bc),\"note\":\"nfx: map memlock per entry incl. hash node; conntrack: object only\"}" >>"$OUT"
+	echo "{\"bench\":\"flow\",\"metric\":\"bytes_per_flow\",\"unit\":\"B\",\"nfx\":$nfx_bytes,\"peer\":\"nf_conntrack slab object\",\"peer_value\":$ct_obj,\"ratio\":$(echo "scale=3; $ct_obj/$nfx_bytes" | bc),\"note\":\"nfx: map memlock per entry incl. hash node and the collector queue slots; conntrack: object only\"}" >>"$OUT"
 fi
 
 # --- live path through a veth router -------------------------------------

@@ -233,7 +233,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	mem_nfx = memlock_of(bpf_map__fd(nfx->maps.nfx_flows));
+	/* the entry with its hash node, and its share of the collector's queue */
+	mem_nfx = memlock_of(bpf_map__fd(nfx->maps.nfx_flows)) +
+		  memlock_of(bpf_map__fd(nfx->maps.nfx_gcq));
 	mem_two = memlock_of(bpf_map__fd(two->maps.nfx_bench_tuples)) / 2 +
 		  memlock_of(bpf_map__fd(two->maps.nfx_bench_slots));
 	mem_canon = memlock_of(bpf_map__fd(canon->maps.nfx_bench_canon));
@@ -248,7 +250,8 @@ int main(int argc, char **argv)
 	printf("  %-46s %8.1f ns/pkt  ratio %.2f\n", "one entry keyed by the whole tuple", t_canon,
 	       t_canon / t_keyed);
 	printf("memory per flow (map memlock / capacity)\n");
-	printf("  %-42s %8.0f B\n", "nfx", (double)mem_nfx / NFX_FLOWS_MAX);
+	printf("  %-42s %8.0f B\n", "nfx (with the collector's queue)",
+	       (double)mem_nfx / NFX_FLOWS_MAX);
 	printf("  %-42s %8.0f B\n", "two entries per connection", (double)mem_two / NFX_FLOWS_MAX);
 	printf("  %-42s %8.0f B\n", "one entry keyed by the whole tuple",
 	       (double)mem_canon / NFX_FLOWS_MAX);
