@@ -35,8 +35,9 @@ enum nfx_gc_tier {
  * hash map cannot do (bpf_for_each_map_elem() has no start position).
  *
  * A slot is "written" when the position in its tag equals the low 32 bits
- * of its ring position: a producer claims a position (head) before it writes the slot,
- * and the collector stops at a claimed slot not yet written. A slot whose
+ * of its ring position: a producer claims a position (head) before it
+ * writes the slot, and the collector stops at a claimed slot not yet
+ * written. A slot whose
  * flow is gone, or was replaced by a newer flow of the same hash (born
  * differs), is stale and skipped. When the ring is full the producer still
  * writes (the oldest unvisited slot is lost) and counts it in lost; the
